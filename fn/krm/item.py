@@ -1,0 +1,156 @@
+"""One resource of the ResourceList, kept as the text it came in.
+
+An Item knows where its text lies in the input and the little the reader
+captured on the way (apiVersion, kind, metadata). Its node tree and plain
+data are built only when asked for. A change is recorded as new data and
+turned into text edits of the original (`textedit`), so whatever the change
+does not touch, comments and quoting included, stays as it was.
+"""
+
+from . import textedit, yamlio
+
+LOCAL_CONFIG = "config.kubernetes.io/local-config"
+PATH_ANNOTATION = "internal.config.kubernetes.io/path"
+INDEX_ANNOTATION = "internal.config.kubernetes.io/index"
+LEGACY_PATH_ANNOTATION = "config.kubernetes.io/path"
+LEGACY_INDEX_ANNOTATION = "config.kubernetes.io/index"
+
+
+class Item:
+    __slots__ = (
+        "source", "start", "end", "col", "line",
+        "api_version", "kind", "metadata", "is_mapping", "is_null", "flow",
+        "rl_items", "rl_function_config",
+        "_node", "_data", "new_body", "generated",
+    )
+
+    def __init__(self, source, start, col, line):
+        self.source = source
+        self.start = start
+        self.end = start
+        self.col = col
+        self.line = line
+        self.api_version = None
+        self.kind = None
+        self.metadata = {}
+        self.is_mapping = True
+        self.is_null = False
+        self.flow = False
+        self.rl_items = None
+        self.rl_function_config = None
+        self._node = None
+        self._data = None
+        self.new_body = None
+        self.generated = False
+
+    @classmethod
+    def from_data(cls, data):
+        """An item the function generates: its text is rendered from data."""
+        item = cls("", 0, 0, 0)
+        item.generated = True
+        item._set_from_data(data)
+        return item
+
+    def _set_from_data(self, data):
+        self._data = data
+        self._node = None
+        self.api_version = data.get("apiVersion")
+        self.kind = data.get("kind")
+        self.metadata = data.get("metadata") or {}
+        self.new_body = yamlio.dump(data).rstrip("\n")
+
+    # -- identity ----------------------------------------------------------
+
+    @property
+    def name(self):
+        name = self.metadata.get("name")
+        return name if isinstance(name, str) else None
+
+    @property
+    def namespace(self):
+        ns = self.metadata.get("namespace")
+        return ns if isinstance(ns, str) and ns else None
+
+    @property
+    def labels(self):
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def annotations(self):
+        annotations = self.metadata.get("annotations")
+        return annotations if isinstance(annotations, dict) else {}
+
+    @property
+    def group(self):
+        api = self.api_version if isinstance(self.api_version, str) else ""
+        return api.rsplit("/", 1)[0] if "/" in api else ""
+
+    def is_local_config(self):
+        return str(self.annotations.get(LOCAL_CONFIG, "")).lower() == "true"
+
+    def ref(self):
+        """The `resourceRef` of a result about this item."""
+        ref = {"apiVersion": self.api_version or "", "kind": self.kind or "", "name": self.name or ""}
+        if self.namespace:
+            ref["namespace"] = self.namespace
+        return ref
+
+    def file(self):
+        """The `file` of a result: where kpt read this item from, if it says."""
+        ann = self.annotations
+        path = ann.get(PATH_ANNOTATION, ann.get(LEGACY_PATH_ANNOTATION))
+        if not isinstance(path, str):
+            return None
+        out = {"path": path}
+        index = ann.get(INDEX_ANNOTATION, ann.get(LEGACY_INDEX_ANNOTATION))
+        try:
+            out["index"] = int(index)
+        except (TypeError, ValueError):
+            pass
+        return out
+
+    # -- content -----------------------------------------------------------
+
+    def body(self):
+        """The item's text, from its first key to its last content."""
+        if self.new_body is not None:
+            return self.new_body
+        return self.source[self.start:self.end]
+
+    @property
+    def node(self):
+        """The item's node tree, composed from its own text (positions are
+        offsets into `_padded()`)."""
+        if self._node is None:
+            self._node = yamlio.compose(self._padded())
+        return self._node
+
+    @property
+    def data(self):
+        """Plain data (YAML 1.2 core schema); treat it as read-only."""
+        if self._data is None:
+            self._data = yamlio.to_data(self.node)
+        return self._data
+
+    def _padded(self):
+        # The first line starts at column `col` in the input; padding it keeps
+        # every later line's indentation consistent for the parser.
+        return " " * self.col + self.body()
+
+    def changed(self):
+        return self.new_body is not None and not self.generated
+
+    def update(self, new_data):
+        """Record new content for the item, as edits of its original text."""
+        if self.generated:
+            self._set_from_data(new_data)
+            return
+        padded = self._padded()
+        new_text = textedit.apply(padded, self.node, self.data, new_data)
+        if new_text == padded:
+            return
+        self.new_body = new_text[self.col:]
+        self._data = new_data
+        self._node = None
+        self.metadata = new_data.get("metadata") or {}

@@ -1,0 +1,432 @@
+"""Reads function input: a ResourceList (or List), or a plain multi-document stream.
+
+One pass over libyaml's events finds where each item's text starts and ends
+and reads the little every item needs (apiVersion, kind, metadata). Item
+text is kept as it came, so an item the function does not change is written
+back byte for byte; only the items the function looks into are composed
+into nodes, later, from their own text (`Item.node`).
+
+The same pass enforces the input limits (LIMITS) that keep hostile input
+from crashing, hanging or exhausting the process.
+"""
+
+import re
+
+import yaml
+from yaml import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from . import yamlio
+from .item import Item
+
+# Documented in the README ("Limits"); each is tested at its edge.
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+MAX_DEPTH = 500
+# An alias may expand a document to at most this many nodes beyond its own,
+# and to at most ALIAS_RATIO times its own size: generous for real anchors,
+# fatal to "billion laughs".
+MAX_ALIAS_EXPANSION = 100_000
+ALIAS_RATIO = 10
+
+RESOURCE_LIST_KINDS = ("ResourceList", "List")
+
+
+class InputError(Exception):
+    """Input the function cannot read; carries the 1-based line where known."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+    def describe(self):
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+class Parsed:
+    """What the reader found.
+
+    fmt: "resourcelist" or "stream"; header: (apiVersion, kind) of a
+    ResourceList; items: [Item]; function_config: Item or None;
+    errors: [InputError] for the parts that could not be read (the rest of
+    the input is still in `items`).
+    """
+
+    def __init__(self, fmt, header=None, items=None, function_config=None, errors=None, dash_prefix="- "):
+        self.fmt = fmt
+        self.header = header or ("config.kubernetes.io/v1", "ResourceList")
+        self.items = items or []
+        self.function_config = function_config
+        self.errors = errors or []
+        self.dash_prefix = dash_prefix
+
+
+def decode(data):
+    """Text from stdin bytes: UTF-8 (a BOM is dropped), line breaks as LF."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"input is {len(data)} bytes, more than the limit of {MAX_INPUT_BYTES}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"input is not valid UTF-8 (byte {err.start}): {err.reason}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    # libyaml folds CR and CRLF to LF inside values anyway; normalizing here
+    # keeps every offset we compute on one kind of line break.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read(text):
+    """Parse input text; never raises for bad YAML, returns errors instead."""
+    if not text.strip():
+        return Parsed("resourcelist", errors=[InputError("input is empty: expected a ResourceList on stdin")])
+    try:
+        return _Walker(text).read_stream()
+    except InputError as err:
+        return _recover(text, err)
+    except yaml.YAMLError as err:
+        return _recover(text, _yaml_error(err))
+
+
+def _yaml_error(err, line_offset=0):
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    context = getattr(err, "context", None)
+    message = f"malformed YAML: {problem}" + (f" ({context})" if context else "")
+    return InputError(message, mark.line + 1 + line_offset if mark else None)
+
+
+class _Walker:
+    """One pass over the events of a whole input text."""
+
+    def __init__(self, text):
+        self.text = text
+        self.parser = yamlio._Parser(text)
+        self.anchors = {}
+        self.real = 0
+        self.expanded = 0
+
+    def next(self):
+        return self.parser.get_event()
+
+    def read_stream(self):
+        self.next()  # StreamStart
+        docs = []
+        while True:
+            ev = self.next()
+            if isinstance(ev, StreamEndEvent):
+                break
+            if not isinstance(ev, DocumentStartEvent):  # pragma: no cover - libyaml guarantees it
+                raise InputError("malformed YAML stream")
+            self.anchors, self.real, self.expanded = {}, 0, 0
+            root = self.read_item(self.next(), top=True)
+            end = self.next()
+            if not isinstance(end, DocumentEndEvent):  # pragma: no cover
+                raise InputError("malformed YAML document")
+            docs.append(root)
+        return self.assemble(docs)
+
+    def assemble(self, docs):
+        docs = [d for d in docs if not d.is_null]
+        if len(docs) == 1 and docs[0].kind in RESOURCE_LIST_KINDS and docs[0].rl_items is not None:
+            rl = docs[0]
+            errors = [
+                InputError(f"items[{i}] is not a mapping: a KRM resource is a mapping with apiVersion, kind and metadata", it.line)
+                for i, it in enumerate(rl.rl_items)
+                if not it.is_mapping
+            ]
+            prefix = _dash_prefix(self.text, rl.rl_items)
+            return Parsed("resourcelist", (rl.api_version, rl.kind), rl.rl_items, rl.rl_function_config, errors, prefix)
+        if len(docs) == 1 and docs[0].kind in RESOURCE_LIST_KINDS:
+            rl = docs[0]
+            return Parsed("resourcelist", (rl.api_version, rl.kind), [], rl.rl_function_config)
+        errors = [
+            InputError("document is not a mapping: a KRM resource is a mapping with apiVersion, kind and metadata", d.line)
+            for d in docs
+            if not d.is_mapping
+        ]
+        for d in docs:
+            d.rl_items = d.rl_function_config = None
+        return Parsed("stream", items=docs, errors=errors)
+
+    # -- items -------------------------------------------------------------
+
+    def read_item(self, first, top=False):
+        """Read one item's node; capture apiVersion, kind, metadata (and a
+        ResourceList's items and functionConfig when `top`)."""
+        start = first.start_mark.index
+        item = Item(self.text, start, first.start_mark.column, first.start_mark.line + 1)
+        if not isinstance(first, MappingStartEvent):
+            item.end = self.consume(first, 1)[1]
+            item.is_mapping = False
+            item.is_null = isinstance(first, ScalarEvent) and first.value == "" and first.implicit[0]
+            return item
+        self.count(first)
+        keys = set()
+        end = first.end_mark.index
+        while True:
+            ev = self.next()
+            if isinstance(ev, MappingEndEvent):
+                if first.flow_style:
+                    end = ev.end_mark.index
+                break
+            key = self.key_of(ev, keys, 2)
+            value = self.next()
+            if key == "metadata":
+                meta, end = self.consume(value, 2, build=True)
+                item.metadata = meta if isinstance(meta, dict) else {}
+            elif key in ("apiVersion", "kind") and isinstance(value, ScalarEvent):
+                self.count(value)
+                end = self.scalar_end(value)
+                setattr(item, "api_version" if key == "apiVersion" else "kind", value.value)
+            elif top and key == "items" and isinstance(value, SequenceStartEvent):
+                item.rl_items, end = self.read_items(value)
+            elif top and key == "functionConfig" and isinstance(value, MappingStartEvent):
+                fc = Item(self.text, value.start_mark.index, value.start_mark.column, value.start_mark.line + 1)
+                fc.flow = bool(value.flow_style)
+                fc.end = end = self.consume(value, 2)[1]
+                item.rl_function_config = fc
+            else:
+                end = self.consume(value, 2)[1]
+        item.end = end
+        return item
+
+    def read_items(self, first):
+        self.count(first)
+        items = []
+        end = first.end_mark.index
+        while True:
+            ev = self.next()
+            if isinstance(ev, SequenceEndEvent):
+                return items, ev.end_mark.index if first.flow_style else end
+            item = self.read_item(ev)
+            items.append(item)
+            end = item.end
+
+    def key_of(self, ev, keys, depth):
+        """Consume a mapping key; reject duplicates as kyaml does."""
+        if isinstance(ev, ScalarEvent):
+            self.count(ev)
+            key = ev.value
+        else:
+            key = repr(self.consume(ev, depth, build=True)[0])
+        if key in keys:
+            raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+        keys.add(key)
+        return key
+
+    # -- any node ----------------------------------------------------------
+
+    def count(self, ev):
+        self.real += 1
+        if ev.anchor is not None and isinstance(ev, ScalarEvent):
+            self.anchors[ev.anchor] = 1
+
+    def consume(self, first, depth, build=False):
+        """Consume one node's events; return (data or None, content end index).
+
+        Iterative, so depth is bounded by MAX_DEPTH and not by the C stack.
+        """
+        if isinstance(first, ScalarEvent):
+            self.count(first)
+            return (_scalar(first) if build else None), self.scalar_end(first)
+        if isinstance(first, AliasEvent):
+            self.alias(first)
+            return None, first.end_mark.index
+        # frame: [event, data, keys or None, pending key, expecting key, size]
+        stack = []
+        end = first.end_mark.index
+        ev = first
+        result = None
+        while True:
+            if isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
+                self.real += 1
+                if depth + len(stack) > MAX_DEPTH:
+                    raise InputError(f"nesting deeper than {MAX_DEPTH} levels", ev.start_mark.line + 1)
+                is_map = isinstance(ev, MappingStartEvent)
+                data = ({} if is_map else []) if build else None
+                stack.append([ev, data, set() if is_map else None, None, is_map, 1])
+                end = ev.end_mark.index
+            else:
+                if isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
+                    frame = stack.pop()
+                    if frame[0].flow_style:
+                        end = ev.end_mark.index
+                    value, size = frame[1], frame[5]
+                    if frame[0].anchor is not None:
+                        self.anchors[frame[0].anchor] = size
+                elif isinstance(ev, ScalarEvent):
+                    self.real += 1
+                    end = self.scalar_end(ev)
+                    value, size = (_scalar(ev) if build else None), 1
+                    if ev.anchor is not None:
+                        self.anchors[ev.anchor] = 1
+                elif isinstance(ev, AliasEvent):
+                    end = ev.end_mark.index
+                    size = self.alias(ev)
+                    value = None
+                else:  # pragma: no cover - libyaml guarantees the event grammar
+                    raise InputError("malformed YAML node")
+                if not stack:
+                    result = value
+                    break
+                parent = stack[-1]
+                parent[5] += size
+                if parent[2] is not None:  # mapping
+                    if parent[4]:
+                        key = ev.value if isinstance(ev, ScalarEvent) else repr(value)
+                        if key in parent[2]:
+                            raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                        parent[2].add(key)
+                        parent[3] = key
+                        parent[4] = False
+                    else:
+                        if build:
+                            parent[1][parent[3]] = value
+                        parent[4] = True
+                elif build:
+                    parent[1].append(value)
+            ev = self.next()
+        return result, end
+
+    def scalar_end(self, ev):
+        if ev.style in ("|", ">"):
+            return yamlio.scalar_end(self.text, ev.start_mark.index, ev.end_mark.index, ev.style)
+        return ev.end_mark.index
+
+    def alias(self, ev):
+        size = self.anchors.get(ev.anchor)
+        if size is None:
+            raise InputError(f"alias *{ev.anchor} refers to no anchor before it", ev.start_mark.line + 1)
+        self.expanded += size
+        if self.expanded > MAX_ALIAS_EXPANSION and self.expanded > ALIAS_RATIO * self.real:
+            raise InputError(
+                f"aliases expand this document to more than {self.expanded} nodes "
+                f"({ALIAS_RATIO}x its size): refusing a possible alias bomb",
+                ev.start_mark.line + 1,
+            )
+        return size
+
+
+def _scalar(ev):
+    if ev.implicit[0] and not ev.tag:
+        tag = Resolver.resolve(yaml.ScalarNode, ev.value, (True, False))
+    elif ev.tag and ev.tag != "!":
+        tag = ev.tag
+    else:
+        tag = yamlio.STR
+    return yamlio.scalar_value(yaml.ScalarNode(tag, ev.value))
+
+
+Resolver = yamlio.Resolver12()
+
+
+def _dash_prefix(text, items):
+    """The `- ` (with its indentation) that starts each item line, if uniform."""
+    for it in items:
+        line_start = text.rfind("\n", 0, it.start) + 1
+        prefix = text[line_start:it.start]
+        if re.fullmatch(r" *- +", prefix):
+            return prefix
+    return "- "
+
+
+# --- recovery ----------------------------------------------------------------
+
+_TOP_KEY = re.compile(r"^[A-Za-z_][^:\n]*:", re.M)
+
+
+def _recover(text, error):
+    """Read what can be read when the whole input does not parse.
+
+    A ResourceList is cut into its items at the top-level `- ` lines under
+    `items:`; a stream into its documents at `---` lines. Each piece is read
+    on its own; pieces that fail become errors naming their line.
+    """
+    lines = text.split("\n")
+    if re.search(r"^kind:\s*['\"]?(ResourceList|List)['\"]?\s*$", text, re.M) and re.search(r"^items:", text, re.M):
+        return _recover_resource_list(lines, error)
+    return _recover_stream(lines, error)
+
+
+def _recover_resource_list(lines, error):
+    errors = []
+    items = []
+    function_config = None
+    header = ["config.kubernetes.io/v1", "ResourceList"]
+    section, chunk, chunk_start = None, [], 0
+
+    def flush():
+        nonlocal function_config
+        if section == "item" and chunk:
+            items.extend(_read_piece(chunk, chunk_start, errors, as_item=True))
+        elif section == "functionConfig" and chunk:
+            got = _read_piece(chunk, chunk_start, errors, as_item=False)
+            function_config = got[0] if got else None
+
+    for number, line in enumerate(lines):
+        if line.startswith("- ") or line == "-":
+            if section in ("items", "item"):
+                flush()
+                section, chunk, chunk_start = "item", ["  " + line[2:]], number
+                continue
+        elif line and not line.startswith((" ", "#")):
+            flush()
+            chunk = []
+            key = line.split(":", 1)[0].strip()
+            value = line.split(":", 1)[1].strip() if ":" in line else ""
+            if key in ("apiVersion", "kind") and value:
+                header[0 if key == "apiVersion" else 1] = value.strip("'\"")
+            section = {"items": "items", "functionConfig": "functionConfig"}.get(key)
+            if section == "functionConfig":
+                chunk_start = number + 1
+            continue
+        if section in ("item", "functionConfig"):
+            chunk.append(line)
+    flush()
+    if not errors:
+        errors.append(error)
+    return Parsed("resourcelist", tuple(header), items, function_config, errors)
+
+
+def _recover_stream(lines, error):
+    errors = []
+    items = []
+    chunk, chunk_start = [], 0
+    for number, line in enumerate(lines + ["---"]):
+        if line.startswith("---") and line[3:].strip() in ("", "|", ">") or line.startswith("..."):
+            if any(part.strip() and not part.lstrip().startswith("#") for part in chunk):
+                items.extend(_read_piece(chunk, chunk_start, errors, as_item=True))
+            chunk, chunk_start = [], number + 1
+            continue
+        chunk.append(line)
+    if not errors:
+        errors.append(error)
+    return Parsed("stream", items=items, errors=errors)
+
+
+def _read_piece(chunk, first_line, errors, as_item):
+    piece = "\n".join(chunk)
+    try:
+        parsed = _Walker(piece).read_stream()
+    except InputError as err:
+        errors.append(InputError(err.message, err.line + first_line if err.line else first_line + 1))
+        return []
+    except yaml.YAMLError as err:
+        errors.append(_yaml_error(err, first_line))
+        return []
+    if parsed.fmt != "stream" or len(parsed.items) != 1 or not parsed.items[0].is_mapping:
+        errors.append(InputError("could not read this part of the input as one resource", first_line + 1))
+        return []
+    return parsed.items

@@ -1,0 +1,217 @@
+"""YAML as kpt and kustomize read it: YAML 1.2 core schema, over libyaml.
+
+PyYAML's defaults are YAML 1.1 (`on` is a bool, `0644` an octal int). This
+module gives the two views the function needs, both 1.2-correct:
+
+- `compose` + `to_data`: a node tree (key order, styles and source positions
+  kept) and a plain-data view of it, for the few items the function reads;
+- `dump`: text for objects the function writes, quoting every string that a
+  YAML 1.1 *or* 1.2 reader would take for something else, so that kpt,
+  kustomize and `kubectl apply` (YAML 1.1 rules) all read back a string.
+"""
+
+import re
+
+import yaml
+
+try:  # the libyaml C extension; the pure-Python classes are the fallback
+    from yaml import CSafeDumper as _BaseDumper
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - exercised only without libyaml
+    from yaml import SafeDumper as _BaseDumper
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+
+# The YAML 1.2 core schema, https://yaml.org/spec/1.2.2/#1032-tag-resolution
+_CORE = (
+    (NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN"),
+    (BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    (INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), "-+0123456789"),
+    (
+        FLOAT,
+        re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                   r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+        "-+.0123456789",
+    ),
+)
+
+
+class Resolver12(yaml.resolver.BaseResolver):
+    """Implicit tags by the YAML 1.2 core schema (what kyaml resolves)."""
+
+    yaml_implicit_resolvers = {}
+
+
+for _tag, _regexp, _first in _CORE:
+    Resolver12.add_implicit_resolver(_tag, _regexp, list(_first))
+Resolver12.yaml_implicit_resolvers.setdefault("", []).append((NULL, _CORE[0][1]))
+
+
+class _Composer(_Parser, Resolver12):
+    def __init__(self, text):
+        _Parser.__init__(self, text)
+        Resolver12.__init__(self)
+
+
+def compose(text):
+    """The node tree of a one-document YAML text (raises yaml.YAMLError)."""
+    return _Composer(text).get_single_node()
+
+
+def scalar_value(node):
+    """The plain-data value of one scalar node, by the 1.2 core schema."""
+    tag, value = node.tag, node.value
+    if tag == STR:
+        return value
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return value in ("true", "True", "TRUE")
+    if tag == INT:
+        try:
+            if value.startswith("0o"):
+                return int(value[2:], 8)
+            if value.startswith("0x"):
+                return int(value[2:], 16)
+            return int(value)
+        except ValueError:
+            return value
+    if tag == FLOAT:
+        try:
+            return float(value.replace("inf", "Inf").replace("INF", "Inf").replace("NaN", "nan").replace("NAN", "nan"))
+        except ValueError:
+            return value
+    return value  # custom tags (`!Ref x`): the text is what a reader sees
+
+
+def scalar_end(text, start, end, style):
+    """Where a scalar's own text ends. A block scalar's marks run past its
+    final line break; with clip or strip chomping those breaks are not part
+    of the value, with keep (`|+`) they are."""
+    if style in ("|", ">"):
+        header_end = text.find("\n", start)
+        header = text[start:header_end if header_end >= 0 else end].split("#", 1)[0]
+        if "+" not in header:
+            while end > start and text[end - 1] == "\n":
+                end -= 1
+    return end
+
+
+def key_text(node):
+    """A mapping key as the string kyaml would use; complex keys by their text."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    return repr(to_data(node))
+
+
+def to_data(node):
+    """Plain Python data (dict/list/str/int/float/bool/None) for a node tree.
+
+    Keys are strings, as Kubernetes has them. Shared (aliased) nodes are
+    converted once and shared in the result, so an alias never expands here.
+    """
+    memo = {}
+
+    def convert(n):
+        known = memo.get(id(n))
+        if known is not None:
+            return known
+        if isinstance(n, yaml.ScalarNode):
+            return scalar_value(n)
+        if isinstance(n, yaml.MappingNode):
+            out = memo[id(n)] = {}
+            for k, v in n.value:
+                out[key_text(k)] = convert(v)
+            return out
+        out = memo[id(n)] = []
+        out.extend(convert(v) for v in n.value)
+        return out
+
+    return convert(node)
+
+
+def has_shared_nodes(node):
+    """True when some node is reached twice (an alias): text edits are unsafe then."""
+    seen = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            return True
+        seen.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                stack.append(k)
+                stack.append(v)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return False
+
+
+# --- writing ---------------------------------------------------------------
+
+# Strings a YAML 1.2 reader would re-type but PyYAML's 1.1 resolver does not.
+_ONLY_12 = re.compile(r"^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+class Dumper(_BaseDumper):
+    """Block style, key order kept, strings quoted whenever any reader could re-type them."""
+
+
+Dumper.add_implicit_resolver(INT, _ONLY_12, list("0-+."))
+
+
+def _represent_str(dumper, value):
+    # Multi-line text (the Pipelock config, scripts) reads best as a literal block.
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar(STR, value, style=style)
+
+
+Dumper.add_representer(str, _represent_str)
+
+
+def dump(data, flow=False):
+    """YAML text for plain data: one document, no document markers."""
+    text = yaml.dump(
+        data,
+        Dumper=Dumper,
+        sort_keys=False,
+        default_flow_style=flow,
+        allow_unicode=True,
+        width=1 << 30,
+    )
+    if text.endswith("\n...\n"):
+        text = text[:-4]
+    return text
+
+
+def serialize(node):
+    """YAML text for a node tree: original scalars keep their text and style."""
+    text = yaml.serialize(node, Dumper=Dumper, allow_unicode=True, width=1 << 30)
+    if text.endswith("\n...\n"):
+        text = text[:-4]
+    return text
+
+
+def represent(data):
+    """A node tree for plain data, as `dump` would write it."""
+    dumper = Dumper(None, sort_keys=False)
+    return dumper.represent_data(data)
