@@ -86,20 +86,30 @@ def scalar_value(node):
     if tag == BOOL:
         return value in ("true", "True", "TRUE")
     if tag == INT:
-        try:
-            if value.startswith("0o"):
-                return int(value[2:], 8)
-            if value.startswith("0x"):
-                return int(value[2:], 16)
-            return int(value)
-        except ValueError:
-            return value
+        return parse_int(value)
     if tag == FLOAT:
         try:
             return float(value.replace("inf", "Inf").replace("INF", "Inf").replace("NaN", "nan").replace("NAN", "nan"))
         except ValueError:
             return value
     return value  # custom tags (`!Ref x`): the text is what a reader sees
+
+
+def parse_int(value):
+    """An integer as kyaml reads it: 1.2 forms, and a leading 0 meaning octal
+    (`defaultMode: 0440` is 288, as every Kubernetes user expects)."""
+    sign = -1 if value.startswith("-") else 1
+    digits = value.lstrip("+-")
+    try:
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        if len(digits) > 1 and digits.startswith("0") and digits.isdigit():
+            return sign * int(digits, 8) if set(digits) <= set("01234567") else sign * int(digits)
+        return sign * int(digits)
+    except ValueError:
+        return value
 
 
 def scalar_end(text, start, end, style):
@@ -174,6 +184,11 @@ _ONLY_12 = re.compile(r"^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:
 
 class Dumper(_BaseDumper):
     """Block style, key order kept, strings quoted whenever any reader could re-type them."""
+
+    def ignore_aliases(self, data):
+        # Generated objects share sub-dicts (selector labels); Kubernetes
+        # manifests are written out in full, never with anchors.
+        return True
 
 
 Dumper.add_implicit_resolver(INT, _ONLY_12, list("0-+."))

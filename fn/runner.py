@@ -1,0 +1,103 @@
+"""Runs the function over streams: read, transform, write, exit code.
+
+Whatever happens inside, the caller gets the full ResourceList (or stream)
+on stdout and results, never a traceback: an unexpected failure becomes an
+error result and exit code 1.
+"""
+
+import traceback
+
+from . import transform
+from .krm import reader, writer
+from .krm import results as R
+from .krm.item import Item
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def process(data, config_text=None, mode=None, config_problem=None):
+    """(output text, results, input format) for input bytes; no I/O."""
+    results = [config_problem] if config_problem is not None else []
+    try:
+        text = reader.decode(data)
+    except reader.InputError as err:
+        parsed = reader.Parsed("resourcelist", errors=[err])
+        return writer.write(parsed, [], [_input_error(err)]), [_input_error(err)], parsed.fmt
+    parsed = reader.read(text)
+    results += [_input_error(err) for err in parsed.errors]
+    function_config = parsed.function_config
+    if config_text is not None:
+        function_config, problems = _config_from_text(config_text)
+        results += problems
+    items = parsed.items
+    if not R.has_errors(results):
+        try:
+            if mode is not None:
+                function_config = _with_mode(function_config, mode)
+            items, found = transform.run(parsed.items, function_config, parsed.fmt)
+            results += found
+        except Exception as err:  # never a traceback instead of output
+            items = parsed.items
+            results.append(R.Result(
+                f"internal error: {type(err).__name__}: {err}; the input is returned unchanged. "
+                f"Please report this with the input that caused it. {_where(err)}", R.ERROR))
+    return writer.write(parsed, items, results), results, parsed.fmt
+
+
+def _where(err):
+    frames = traceback.extract_tb(err.__traceback__)
+    return f"(at {frames[-1].name}:{frames[-1].lineno})" if frames else ""
+
+
+def _input_error(err):
+    return R.Result(f"cannot read input: {err.describe()}", R.ERROR,
+                    file={"path": "stdin", "index": 0} if err.line is None else None,
+                    field=R.field(f"line {err.line}") if err.line else None)
+
+
+def _config_from_text(text):
+    parsed = reader.read(text)
+    problems = [R.Result(f"cannot read the config file: {e.describe()}", R.ERROR) for e in parsed.errors]
+    if problems:
+        return None, problems
+    if parsed.fmt == "resourcelist":
+        return parsed.function_config, []
+    items = [i for i in parsed.items if i.is_mapping]
+    if len(items) != 1:
+        return None, [R.Result(f"the config file must hold exactly one document, found {len(items)}", R.ERROR)]
+    return items[0], []
+
+
+def _with_mode(function_config, mode):
+    """The function config with spec.mode forced (the `verify` subcommand)."""
+    base = dict(function_config.data) if function_config is not None else {}
+    if not base or base.get("kind") != "CompanionProxy":
+        from .config import API_VERSION, KIND
+
+        if base.get("kind") == "ConfigMap" and base.get("data"):
+            data = dict(base["data"])
+            data["mode"] = mode
+            return Item.from_data({**base, "data": data})
+        base = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "verify"}}
+    spec = dict(base.get("spec") or {})
+    spec["mode"] = mode
+    return Item.from_data({**base, "spec": spec})
+
+
+def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
+    data = stdin.read()
+    config_text = problem = None
+    if config_path is not None:
+        try:
+            with open(config_path, "rb") as f:
+                config_text = reader.decode(f.read())
+        except (OSError, reader.InputError) as err:
+            problem = R.Result(f"cannot read the config file {config_path}: {err}", R.ERROR)
+    out, results, fmt = process(data, config_text, mode, problem)
+    stdout.write(out)
+    # Results travel in the ResourceList; errors and warnings also go to
+    # stderr, which is all a plain stream (and kustomize's log) has.
+    for result in results:
+        if result.severity != R.INFO or fmt == "stream":
+            stderr.write(R.format_line(result) + "\n")
+    return EXIT_ERROR if R.has_errors(results) else EXIT_OK

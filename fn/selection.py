@@ -1,0 +1,171 @@
+"""Which workloads the function manages, and the plan for each.
+
+Selection: with spec.selector, the workloads it matches; without one, the
+workloads annotated `pipelock.dev/inject: "true"` (opt-in per workload, as
+service meshes do). `pipelock.dev/inject: "false"` and spec.exclude always
+win. spec.workloads names workloads explicitly (kustomize generators).
+"""
+
+from . import workloads
+from .krm import results as R
+from .krm import selector
+from .topology import names
+from .topology.agent import Agent
+
+SUPPORTED = ", ".join(workloads.WORKLOAD_KINDS)
+
+
+def _inject(item):
+    return str(item.annotations.get(names.INJECT, "")).strip().lower()
+
+
+def _named(cfg, item):
+    for ref in cfg["workloads"]:
+        if ref["kind"] == item.kind and ref["name"] == item.name and (ref.get("namespace") or None) == item.namespace:
+            return ref
+    return None
+
+
+def select(items, cfg):
+    """(selected workload items, results), in input order."""
+    selected, results = [], []
+    for item in items:
+        if not item.is_mapping or item.generated or item.is_local_config():
+            continue
+        inject = _inject(item)
+        if not workloads.is_workload(item):
+            if inject == "true":
+                results.append(R.Result(
+                    f"{item.kind} is not a supported workload kind (supported: {SUPPORTED}); "
+                    f"{names.INJECT} has no effect on it",
+                    R.ERROR, item.ref(), R.field(f"metadata.annotations[{names.INJECT}]", "true"), item.file()))
+            continue
+        if inject == "false":
+            continue
+        if _named(cfg, item) is None:
+            if cfg.has_selector:
+                if not selector.matches(cfg["selector"], item):
+                    continue
+            elif inject != "true":
+                continue
+        if cfg["exclude"] and not selector.is_empty(cfg["exclude"]) and selector.matches(cfg["exclude"], item):
+            continue
+        selected.append(item)
+    return selected, results
+
+
+def plan(selected, cfg):
+    """(agents, results): one Agent per selected workload, plus one per
+    spec.workloads entry not in the input (generator runs)."""
+    agents, results = [], []
+    for item in selected:
+        agent, problems = _agent_for_item(item, cfg, len(selected) + _unmatched_count(selected, cfg))
+        results += problems
+        if agent is not None:
+            agents.append(agent)
+    for ref in _unmatched(selected, cfg):
+        agent, problems = _agent_for_ref(ref, cfg)
+        results += problems
+        if agent is not None:
+            agents.append(agent)
+    results += _one_companion_each(agents)
+    return agents, results
+
+
+def _unmatched(selected, cfg):
+    present = {(i.kind, i.name, i.namespace) for i in selected}
+    return [r for r in cfg["workloads"] if (r["kind"], r["name"], r.get("namespace") or None) not in present]
+
+
+def _unmatched_count(selected, cfg):
+    return len(_unmatched(selected, cfg))
+
+
+def _agent_for_item(item, cfg, total):
+    def problem(message, path, current=None):
+        return None, [R.Result(message, R.ERROR, item.ref(), R.field(path, current), item.file())]
+
+    data = item.data
+    kind = item.kind
+    template = workloads.template_path_text(kind)
+    if workloads.pod_template(data, kind) is None:
+        return problem(f"{kind} has no pod template at {template}", template)
+    agent_selector = workloads.agent_selector(data, kind)
+    if agent_selector is None:
+        return problem(
+            f"{kind} {item.name} has no pod labels: its NetworkPolicy would need an empty pod selector, which selects "
+            f"every pod in the namespace. Add labels at {template}.metadata.labels", f"{template}.metadata.labels")
+    explicit = item.annotations.get(names.PROXY_NAME)
+    ref = _named(cfg, item) or {}
+    try:
+        if explicit is not None:
+            proxy = names.dns_label(str(explicit), f"annotation {names.PROXY_NAME}")
+        elif ref.get("proxyName"):
+            proxy = ref["proxyName"]
+        else:
+            proxy = names.dns_label(f"{item.name}-pipelock", "workload name")
+    except names.NameError_ as err:
+        path = f"metadata.annotations[{names.PROXY_NAME}]" if explicit is not None else "metadata.name"
+        return problem(f"{err}; set {names.PROXY_NAME} to a name that starts with a letter", path,
+                       str(explicit) if explicit is not None else item.name)
+    identity = item.annotations.get(names.AGENT_IDENTITY) or ref.get("agentIdentity")
+    if not identity and cfg["agentIdentity"]:
+        if total > 1:
+            return None, [R.Result(
+                f"spec.agentIdentity binds one identity, but {total} workloads are selected: each companion binds "
+                f"one workload identity. Set {names.AGENT_IDENTITY} on each workload instead",
+                R.ERROR, field=R.field("spec.agentIdentity", cfg["agentIdentity"]))]
+        identity = cfg["agentIdentity"]
+    identity = identity or f"{kind.lower()}/{item.name}"
+    return Agent(item=item, kind=kind, api_version=item.api_version, name=item.name, namespace=item.namespace,
+                 proxy=proxy, identity=str(identity), selector=agent_selector,
+                 pod_labels=workloads.pod_labels(data, kind), config=cfg), []
+
+
+def _agent_for_ref(ref, cfg):
+    kind = ref["kind"]
+    groups = workloads.WORKLOAD_KINDS[kind][0]
+    api_version = {"apps": "apps/v1", "batch": "batch/v1", "argoproj.io": "argoproj.io/v1alpha1"}[groups[0]]
+    try:
+        proxy = ref.get("proxyName") or names.dns_label(f"{ref['name']}-pipelock", "workload name")
+    except names.NameError_ as err:
+        return None, [R.Result(str(err), R.ERROR, field=R.field("spec.workloads", ref["name"]))]
+    identity = ref.get("agentIdentity") or f"{kind.lower()}/{ref['name']}"
+    labels = dict(ref["podLabels"])
+    return Agent(item=None, kind=kind, api_version=api_version, name=ref["name"], namespace=ref.get("namespace"),
+                 proxy=proxy, identity=identity, selector={"matchLabels": labels}, pod_labels=labels,
+                 config=cfg), []
+
+
+def _one_companion_each(agents):
+    """Two workloads bound to one companion would share one identity: refuse."""
+    results, owners = [], {}
+    for agent in agents:
+        key = (agent.namespace or "default", agent.proxy)
+        other = owners.get(key)
+        if other is None:
+            owners[key] = agent
+            continue
+        results.append(R.Result(
+            f"{agent.kind} {agent.name} and {other.kind} {other.name} would share the companion proxy {agent.proxy!r}; "
+            "a companion binds exactly one workload identity. Give each workload its own "
+            f"{names.PROXY_NAME} (or remove the annotation to get <workload>-pipelock)",
+            R.ERROR, agent.item.ref() if agent.item else agent.ref(),
+            R.field(f"metadata.annotations[{names.PROXY_NAME}]", agent.proxy),
+            agent.item.file() if agent.item else None))
+    return results
+
+
+def managed_agents(items, cfg):
+    """Agents for workloads a previous run patched (verify mode)."""
+    agents, results = [], []
+    for item in items:
+        if not item.is_mapping or not workloads.is_workload(item):
+            continue
+        if item.annotations.get(names.TOPOLOGY) != names.TOPOLOGY_VALUE:
+            continue
+        agent, problems = _agent_for_item(item, cfg, 1)
+        results += problems
+        if agent is not None:
+            agents.append(agent)
+    return agents, results

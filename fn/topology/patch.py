@@ -1,0 +1,202 @@
+"""The agent workload patch: proxy env on every container, annotations, and
+the field report's migration fixes (legacy sidecar, downloading init
+containers, subPath config mounts).
+
+Pure: takes the workload's data, returns new data and findings; the caller
+turns findings into results about the item.
+"""
+
+import copy
+import re
+
+from .. import workloads
+from ..krm import results as R
+from . import names
+
+LEGACY_CONTAINER = "pipelock"
+PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
+_DOWNLOAD = re.compile(r"\b(?:wget|curl)\b[^\n]*?\bhttps?://\S+")
+_LOOPBACK_PROXY = re.compile(r"^https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?/?$")
+
+
+class Finding:
+    """A result about the workload being patched, before it knows its item."""
+
+    __slots__ = ("severity", "message", "path", "current", "proposed")
+
+    def __init__(self, severity, message, path, current=None, proposed=None):
+        self.severity, self.message, self.path = severity, message, path
+        self.current, self.proposed = current, proposed
+
+
+def desired_env(agent):
+    no_proxy = ",".join(agent.no_proxy)
+    return [(name, agent.proxy_url) for name in PROXY_VARS] + [(name, no_proxy) for name in NO_PROXY_VARS]
+
+
+def patch(data, agent, config):
+    """(new data, [Finding]) for one selected workload."""
+    new = copy.deepcopy(data)
+    findings = []
+    base = workloads.template_path_text(agent.kind)
+    template = workloads.pod_template(new, agent.kind)
+    spec = workloads.pod_spec(new, agent.kind)
+    if template is None or spec is None:
+        return data, [Finding(R.ERROR, f"{agent.kind} has no pod template at {base}", base)]
+
+    legacy = _legacy_sidecars(spec)
+    if legacy and config["legacySidecar"] == "remove":
+        findings += _remove_legacy(spec, legacy, base)
+    elif legacy:
+        for field, index in legacy:
+            findings.append(Finding(
+                R.WARNING,
+                f"in-pod Pipelock container {LEGACY_CONTAINER!r} shares the agent's network namespace, so the agent "
+                "NetworkPolicy restricts it too and the agent can bypass it; the companion proxy replaces it. "
+                "Remove it, or set spec.legacySidecar: remove",
+                f"{base}.spec.{field}[{index}]"))
+
+    for field, index, container in _indexed_containers(spec):
+        path = f"{base}.spec.{field}[{index}]"
+        if container.get("name") == LEGACY_CONTAINER:
+            continue
+        findings += _set_env(container, desired_env(agent), path, replace_loopback=config["legacySidecar"] == "remove")
+        if field == "initContainers":
+            findings += _check_download(container, path, agent, config)
+        findings += _check_subpath(container, path)
+
+    annotations = {
+        names.TOPOLOGY: names.TOPOLOGY_VALUE,
+        names.PROXY_NAME: agent.proxy,
+        names.PROXY_SERVICE: names.service_host(agent.proxy, agent.namespace, config["clusterDomain"]),
+    }
+    for meta_owner in (new, template):
+        meta = meta_owner.setdefault("metadata", {})
+        if not isinstance(meta.get("annotations"), dict):
+            meta["annotations"] = {}
+        meta["annotations"].update(annotations)
+    return new, findings
+
+
+def _indexed_containers(spec):
+    out = []
+    for field in ("initContainers", "containers"):
+        entries = spec.get(field)
+        if isinstance(entries, list):
+            out.extend((field, i, c) for i, c in enumerate(entries) if isinstance(c, dict))
+    return out
+
+
+def _set_env(container, desired, path, replace_loopback):
+    env = container.get("env")
+    if env is None:
+        env = container["env"] = []
+    if not isinstance(env, list):
+        return [Finding(R.ERROR, f"container {container.get('name')!r}: env is not a list", f"{path}.env")]
+    findings = []
+    by_name = {e.get("name"): i for i, e in enumerate(env) if isinstance(e, dict)}
+    for name, value in desired:
+        i = by_name.get(name)
+        if i is None:
+            env.append({"name": name, "value": value})
+            continue
+        entry = env[i]
+        if "valueFrom" not in entry and entry.get("value") == value:
+            continue
+        current = entry.get("value")
+        if replace_loopback and "valueFrom" not in entry and isinstance(current, str) and _LOOPBACK_PROXY.match(current):
+            entry["value"] = value
+            findings.append(Finding(R.INFO, f"container {container.get('name')!r}: {name} pointed at the removed in-pod "
+                                            f"Pipelock; now the companion proxy", f"{path}.env[{i}].value", current, value))
+            continue
+        what = "is set from valueFrom" if "valueFrom" in entry else f"is {current!r}"
+        findings.append(Finding(
+            R.ERROR,
+            f"container {container.get('name')!r}: env {name} {what}, but the companion topology needs {value!r}; "
+            "remove the variable (the function sets it) or exclude this workload",
+            f"{path}.env[{i}].{'valueFrom' if 'valueFrom' in entry else 'value'}",
+            current if isinstance(current, str) else None, value))
+    return findings
+
+
+def _legacy_sidecars(spec):
+    return [(field, i) for field, i, c in _indexed_containers(spec) if c.get("name") == LEGACY_CONTAINER]
+
+
+def _remove_legacy(spec, legacy, base):
+    findings = []
+    removed_volumes = set()
+    for field, index in sorted(legacy, reverse=True):
+        container = spec[field].pop(index)
+        mounts = {m.get("name") for m in container.get("volumeMounts") or [] if isinstance(m, dict)}
+        still_used = {m.get("name") for _, _, c in _indexed_containers(spec)
+                      for m in c.get("volumeMounts") or [] if isinstance(m, dict)}
+        removed_volumes |= mounts - still_used
+        if not spec[field]:
+            del spec[field]
+        findings.append(Finding(R.INFO, f"removed the in-pod Pipelock container (spec.legacySidecar: remove)",
+                                f"{base}.spec.{field}[{index}]"))
+    volumes = spec.get("volumes")
+    if removed_volumes and isinstance(volumes, list):
+        spec["volumes"] = [v for v in volumes if not (isinstance(v, dict) and v.get("name") in removed_volumes)]
+        if not spec["volumes"]:
+            del spec["volumes"]
+        for name in sorted(removed_volumes):
+            findings.append(Finding(R.INFO, f"removed volume {name!r}, used only by the in-pod Pipelock container",
+                                    f"{base}.spec.volumes"))
+    return findings
+
+
+def _command_text(container):
+    parts = []
+    for key in ("command", "args"):
+        value = container.get(key)
+        if isinstance(value, list):
+            parts += [str(v) for v in value]
+    return " ".join(parts)
+
+
+def _check_download(container, path, agent, config):
+    text = _command_text(container)
+    match = _DOWNLOAD.search(text)
+    if not match:
+        return []
+    name = container.get("name")
+    target = _download_target(text)
+    if config["downloadingInitContainers"] == "rewrite" and "pipelock" in match.group(0).lower() and target:
+        # The seed's pattern: take the binary from the image the companion
+        # runs, byte for byte the same, with no network at all.
+        container["image"] = config.image_ref
+        container["command"] = ["pipelock", "install", target]
+        container.pop("args", None)
+        return [Finding(R.INFO, f"init container {name!r} downloaded Pipelock from the internet, which the agent "
+                                f"NetworkPolicy blocks; it now copies the binary from {config.image_ref} "
+                                f"(spec.downloadingInitContainers: rewrite)", f"{path}.command", None, f"pipelock install {target}")]
+    return [Finding(
+        R.WARNING,
+        f"init container {name!r} downloads from the internet ({match.group(0)[:80]}); after the lockdown it can only "
+        "go through the proxy, which starts after it may already have failed. Copy the file from an image instead "
+        "(for Pipelock itself: spec.downloadingInitContainers: rewrite)",
+        f"{path}.command")]
+
+
+def _download_target(text):
+    match = re.search(r"(?:-O|-o|--output(?:-document)?)[ =]?(\S+)", text)
+    return match.group(1) if match and match.group(1).startswith("/") else None
+
+
+def _check_subpath(container, path):
+    out = []
+    for i, mount in enumerate(container.get("volumeMounts") or []):
+        if not isinstance(mount, dict) or not mount.get("subPath"):
+            continue
+        where = f"{mount.get('mountPath', '')} {mount.get('subPath', '')}".lower()
+        if "pipelock" in where:
+            out.append(Finding(
+                R.WARNING,
+                f"container {container.get('name')!r} mounts a Pipelock config with subPath "
+                f"{mount.get('subPath')!r}: a subPath mount never sees ConfigMap updates, so config changes need a "
+                "pod restart. Mount the ConfigMap as a directory (drop subPath, mount at the directory)",
+                f"{path}.volumeMounts[{i}].subPath", mount.get("subPath")))
+    return out

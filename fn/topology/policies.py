@@ -1,0 +1,70 @@
+"""The user's own NetworkPolicies that select an agent (field report, step 5).
+
+NetworkPolicies are additive: a policy of the user's that lets the agent
+pods out voids the lockdown. Verification reports it as an error; with
+`spec.existingPolicies: tighten` this module removes its internet-egress
+rules (rules with no `to`, or with an ipBlock peer) and keeps the rest, as
+the field report's migration did, and reports each change.
+"""
+
+import copy
+
+from ..krm import results as R
+from ..krm import selector
+from . import names
+
+
+def selects_for_egress(policy, namespace, pod_labels):
+    """Whether a NetworkPolicy's egress part applies to pods with these labels."""
+    spec = policy.get("spec") if isinstance(policy.get("spec"), dict) else {}
+    meta = policy.get("metadata") if isinstance(policy.get("metadata"), dict) else {}
+    if (meta.get("namespace") or "default") != namespace:
+        return False
+    types = spec.get("policyTypes")
+    egress = "Egress" in types if isinstance(types, list) else spec.get("egress") is not None
+    pod_selector = spec.get("podSelector")
+    return egress and selector.matches_labels(pod_selector if pod_selector is not None else {}, pod_labels)
+
+
+def is_internet_rule(rule):
+    peers = rule.get("to") if isinstance(rule, dict) else None
+    return not peers or any(isinstance(p, dict) and "ipBlock" in p for p in peers)
+
+
+def user_policies(items):
+    return [i for i in items
+            if i.kind == "NetworkPolicy" and not i.generated and i.is_mapping
+            and i.labels.get("app.kubernetes.io/managed-by") != names.MANAGED_BY]
+
+
+def check(items, agents, cfg):
+    if cfg["existingPolicies"] != "tighten":
+        return []
+    results = []
+    for item in user_policies(items):
+        for agent in agents:
+            if selects_for_egress(item.data, agent.namespace or "default", agent.pod_labels):
+                results += _tighten(item, agent)
+    return results
+
+
+def _tighten(item, agent):
+    data = item.data
+    rules = data["spec"].get("egress") or []
+    removed = [i for i, rule in enumerate(rules) if is_internet_rule(rule)]
+    if not removed:
+        return []
+    new = copy.deepcopy(data)
+    new["spec"]["egress"] = [rule for i, rule in enumerate(rules) if i not in removed]
+    out = [R.Result(
+        f"removed internet-egress rule(s) {', '.join(f'spec.egress[{i}]' for i in removed)} from NetworkPolicy "
+        f"{item.name}: it selects the pods of {agent.kind} {agent.name}, and would let them bypass the proxy "
+        f"(spec.existingPolicies: tighten); its other rules are kept",
+        R.WARNING, item.ref(), R.field("spec.egress"), item.file())]
+    if not (data["spec"].get("podSelector") or {}):
+        out.append(R.Result(
+            f"NetworkPolicy {item.name} selects every pod in its namespace: removing its internet egress affects "
+            "the other pods there too. Narrow its podSelector if they need the internet",
+            R.WARNING, item.ref(), R.field("spec.podSelector"), item.file()))
+    item.update(new)
+    return out

@@ -1,0 +1,2 @@
+def verify(items, agents, cfg):
+    return []
