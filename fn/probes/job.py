@@ -1,0 +1,234 @@
+"""The live bypass-closure probe as a Kubernetes Job (plus its script ConfigMap).
+
+The Job's pod carries the agent's pod labels, so the agent's NetworkPolicies
+select it too: what the probe can reach, the agent can reach. It runs
+probe.sh (shipped in this package) and fails when any probe fails, so a CI can
+apply it, wait for the Job and read its log.
+
+`build_probe_job` is pure (plain dicts in, plain dicts out, no I/O);
+`load_probe_script` is the one function that reads the packaged script.
+"""
+
+import hashlib
+import importlib.resources
+import re
+
+DEFAULT_PROBE_IMAGE = "curlimages/curl:8.11.1"
+DEFAULT_EXTERNAL_URL = "https://example.com"
+DEFAULT_EXTERNAL_TCP = "1.1.1.1:443"
+DEFAULT_PROBE_TIMEOUT = 5
+DEFAULT_ACTIVE_DEADLINE_SECONDS = 300
+DEFAULT_TTL_SECONDS_AFTER_FINISHED = 3600
+
+PROBE_LABEL = "pipelock.dev/probe"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "pipelock-companion"
+SCRIPT_NAME = "probe.sh"
+SCRIPT_DIR = "/probe"
+PROBE_COUNT = 5
+
+MAX_NAME_LENGTH = 63
+NAME_SUFFIX = "-pipelock-probe"
+NAME_HASH_LENGTH = 8
+# The curl image's user is a name, not a number: runAsNonRoot needs a numeric
+# UID to check, so the pod names one (nobody).
+PROBE_UID = 65534
+# No controller ever sets this condition, so the probe pod never turns Ready
+# and never joins the endpoints of a Service that selects the agent labels.
+NEVER_READY_GATE = "pipelock.dev/probe-never-ready"
+
+_NOT_LABEL_CHARS = re.compile(r"[^a-z0-9]+")
+
+
+def load_probe_script() -> str:
+    """The text of probe.sh, read from the installed package."""
+    return importlib.resources.files(__package__).joinpath(SCRIPT_NAME).read_text(encoding="utf-8")
+
+
+def probe_job_name(workload_name: str) -> str:
+    """`<workload>-pipelock-probe` as a DNS-1123 label of at most 63 chars.
+
+    A name too long keeps the suffix and gives up the end of the workload part
+    to a short hash of the whole name, so two long names that share a prefix
+    still get two probes.
+    """
+    base = _NOT_LABEL_CHARS.sub("-", workload_name.lower()).strip("-")
+    if not base:
+        raise ValueError(f"workload name {workload_name!r} leaves nothing to name the probe Job after")
+    name = base + NAME_SUFFIX
+    if len(name) <= MAX_NAME_LENGTH:
+        return name
+    digest = hashlib.sha256(workload_name.encode("utf-8")).hexdigest()[:NAME_HASH_LENGTH]
+    keep = MAX_NAME_LENGTH - len(NAME_SUFFIX) - len(digest) - 1
+    return f"{base[:keep].rstrip('-')}-{digest}{NAME_SUFFIX}"
+
+
+def build_probe_job(
+    workload_name: str,
+    namespace: str,
+    agent_pod_labels: dict,
+    proxy_url: str,
+    no_proxy: str,
+    *,
+    script: str,
+    image: str = DEFAULT_PROBE_IMAGE,
+    external_url: str = DEFAULT_EXTERNAL_URL,
+    external_tcp: str = DEFAULT_EXTERNAL_TCP,
+    no_proxy_url: str = "",
+    secret_url: str = "",
+    probe_timeout: int = DEFAULT_PROBE_TIMEOUT,
+    active_deadline_seconds: int = DEFAULT_ACTIVE_DEADLINE_SECONDS,
+    ttl_seconds_after_finished: int = DEFAULT_TTL_SECONDS_AFTER_FINISHED,
+    common_labels: dict | None = None,
+) -> list:
+    """[ConfigMap holding the script, Job running it] for one agent workload.
+
+    `no_proxy_url` empty skips the NO_PROXY probe; `secret_url` empty lets the
+    script derive one from `external_url`. `common_labels` (e.g. a version
+    label) go on both objects' metadata, not on the pod.
+    """
+    _check_inputs(agent_pod_labels, proxy_url, script, probe_timeout, active_deadline_seconds)
+    name = probe_job_name(workload_name)
+    namespace = namespace or "default"
+    labels = _object_labels(common_labels)
+    config_map = _script_config_map(name, namespace, labels, script)
+    settings = {
+        "EXTERNAL_URL": external_url,
+        "EXTERNAL_TCP": external_tcp,
+        "NO_PROXY_URL": no_proxy_url,
+        "SECRET_URL": secret_url,
+        "PROBE_TIMEOUT": str(probe_timeout),
+    }
+    pod_spec = _pod_spec(
+        config_map_name=name,
+        image=image,
+        env=_proxy_env(proxy_url, no_proxy) + _settings_env(settings),
+    )
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {
+            # One attempt: a retry could hide a flaky bypass behind a later PASS.
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": active_deadline_seconds,
+            "ttlSecondsAfterFinished": ttl_seconds_after_finished,
+            "template": {
+                "metadata": {"labels": _pod_labels(agent_pod_labels)},
+                "spec": pod_spec,
+            },
+        },
+    }
+    return [config_map, job]
+
+
+def _check_inputs(agent_pod_labels, proxy_url, script, probe_timeout, active_deadline_seconds):
+    if not agent_pod_labels:
+        # Without the agent's labels no agent policy selects the probe pod, and
+        # its results would say nothing about the agent.
+        raise ValueError("agent_pod_labels is empty: the probe pod must carry the agent's labels")
+    if not proxy_url:
+        raise ValueError("proxy_url is empty")
+    if not script:
+        raise ValueError("script is empty")
+    if not isinstance(probe_timeout, int) or isinstance(probe_timeout, bool) or probe_timeout <= 0:
+        raise ValueError(f"probe_timeout must be a positive number of seconds, got {probe_timeout!r}")
+    if active_deadline_seconds <= PROBE_COUNT * probe_timeout:
+        raise ValueError(
+            f"active_deadline_seconds {active_deadline_seconds} leaves no room for "
+            f"{PROBE_COUNT} probes of {probe_timeout}s each"
+        )
+
+
+def _object_labels(common_labels):
+    labels = dict(common_labels or {})
+    labels[MANAGED_BY_LABEL] = MANAGED_BY
+    labels[PROBE_LABEL] = "true"
+    return labels
+
+
+def _pod_labels(agent_pod_labels):
+    labels = dict(agent_pod_labels)
+    labels[PROBE_LABEL] = "true"
+    return labels
+
+
+def _script_config_map(name, namespace, labels, script):
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "data": {SCRIPT_NAME: script},
+    }
+
+
+def _proxy_env(proxy_url, no_proxy):
+    """The proxy variables as the patched agent gets them, both cases."""
+    env = {
+        "PROXY_URL": proxy_url,
+        "HTTPS_PROXY": proxy_url,
+        "HTTP_PROXY": proxy_url,
+        "https_proxy": proxy_url,
+        "http_proxy": proxy_url,
+    }
+    if no_proxy:
+        env["NO_PROXY"] = no_proxy
+        env["no_proxy"] = no_proxy
+    return _env_list(env)
+
+
+def _settings_env(settings):
+    # Empty settings are left out so the script's own defaults apply.
+    return _env_list({key: value for key, value in settings.items() if value})
+
+
+def _env_list(env):
+    return [{"name": key, "value": value} for key, value in env.items()]
+
+
+def _pod_spec(config_map_name, image, env):
+    return {
+        "restartPolicy": "Never",
+        "automountServiceAccountToken": False,
+        # Service variables would only add noise to the probe's environment.
+        "enableServiceLinks": False,
+        "terminationGracePeriodSeconds": 5,
+        "readinessGates": [{"conditionType": NEVER_READY_GATE}],
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": PROBE_UID,
+            "runAsGroup": PROBE_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [_probe_container(image, env)],
+        "volumes": [
+            {
+                "name": "probe-script",
+                "configMap": {"name": config_map_name, "defaultMode": 0o444},
+            }
+        ],
+    }
+
+
+def _probe_container(image, env):
+    return {
+        "name": "probe",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        # Run through sh: a ConfigMap file needs no exec bit then.
+        "command": ["sh", f"{SCRIPT_DIR}/{SCRIPT_NAME}"],
+        "env": env,
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "16Mi"},
+            "limits": {"cpu": "200m", "memory": "64Mi"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        # A directory mount, not subPath: subPath mounts never see updates.
+        "volumeMounts": [{"name": "probe-script", "mountPath": SCRIPT_DIR, "readOnly": True}],
+    }
