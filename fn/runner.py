@@ -50,9 +50,13 @@ def _where(err):
 
 
 def _input_error(err):
-    return R.Result(f"cannot read input: {err.describe()}", R.ERROR,
-                    file={"path": "stdin", "index": 0} if err.line is None else None,
-                    field=R.field(f"line {err.line}") if err.line else None)
+    ref = None
+    if err.ref:
+        ref = {k: err.ref.get(k, "") for k in ("apiVersion", "kind", "name")}
+        if err.ref.get("namespace"):
+            ref["namespace"] = err.ref["namespace"]
+    return R.Result(f"cannot read input: {err.describe()}", R.ERROR, ref,
+                    field=R.field(err.where) if err.where else None)
 
 
 def _config_from_text(text):

@@ -42,10 +42,16 @@ def run(items, function_config, fmt="resourcelist"):
 
     out = list(items)
     generated = []
+    done = []
     for agent in agents:
         if agent.item is not None:
-            results += _patch(agent, cfg)
+            patched = _patch(agent, cfg)
+            results += patched
+            if R.has_errors(patched):
+                continue  # no companion for a workload that could not be patched
         generated += _companions(agent, cfg, fmt)
+        done.append(agent)
+    agents = done
     results += _upsert(out, generated)
     results += policies.check(out, agents, cfg)
     results += boundary.verify(out, agents, cfg)

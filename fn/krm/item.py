@@ -136,7 +136,9 @@ class Item:
     def _padded(self):
         # The first line starts at column `col` in the input; padding it keeps
         # every later line's indentation consistent for the parser.
-        return " " * self.col + self.body()
+        # A trailing line break closes a clipped block scalar at the end.
+        body = self.body()
+        return " " * self.col + body + ("" if body.endswith("\n") else "\n")
 
     def changed(self):
         return self.new_body is not None and not self.generated

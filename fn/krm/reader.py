@@ -43,13 +43,16 @@ RESOURCE_LIST_KINDS = ("ResourceList", "List")
 class InputError(Exception):
     """Input the function cannot read; carries the 1-based line where known."""
 
-    def __init__(self, message, line=None):
+    def __init__(self, message, line=None, where=None, ref=None):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.where = where  # e.g. "items[3]"
+        self.ref = ref      # resourceRef, when the broken part says what it is
 
     def describe(self):
-        return f"line {self.line}: {self.message}" if self.line else self.message
+        parts = [p for p in (self.where, f"line {self.line}" if self.line else None) if p]
+        return f"{' '.join(parts)}: {self.message}" if parts else self.message
 
 
 class Parsed:
@@ -344,6 +347,29 @@ def _dash_prefix(text, items):
 
 # --- recovery ----------------------------------------------------------------
 
+def _guess_ref(chunk):
+    """apiVersion, kind and name of a piece that does not parse, read by eye
+    (line by line), so the error can say which object it is."""
+    ref = {}
+    indent = None
+    in_metadata = False
+    for line in chunk:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        level = len(line) - len(line.lstrip(" "))
+        indent = level if indent is None else indent
+        key, _, value = stripped.partition(":")
+        value = value.split(" #", 1)[0].strip().strip("'\"")
+        if level == indent:
+            in_metadata = key == "metadata"
+            if key in ("apiVersion", "kind") and value:
+                ref[key] = value
+        elif in_metadata and key in ("name", "namespace") and value and key not in ref:
+            ref[key] = value
+    return ref if "kind" in ref or "name" in ref else None
+
+
 _TOP_KEY = re.compile(r"^[A-Za-z_][^:\n]*:", re.M)
 
 
@@ -366,11 +392,16 @@ def _recover_resource_list(lines, error):
     function_config = None
     header = ["config.kubernetes.io/v1", "ResourceList"]
     section, chunk, chunk_start = None, [], 0
+    item_count = [0]
 
     def flush():
         nonlocal function_config
         if section == "item" and chunk:
+            before = len(errors)
             items.extend(_read_piece(chunk, chunk_start, errors, as_item=True))
+            for err in errors[before:]:
+                err.where = f"items[{item_count[0]}]"
+            item_count[0] += 1
         elif section == "functionConfig" and chunk:
             got = _read_piece(chunk, chunk_start, errors, as_item=False)
             function_config = got[0] if got else None
@@ -421,10 +452,13 @@ def _read_piece(chunk, first_line, errors, as_item):
     try:
         parsed = _Walker(piece).read_stream()
     except InputError as err:
-        errors.append(InputError(err.message, err.line + first_line if err.line else first_line + 1))
+        errors.append(InputError(err.message, err.line + first_line if err.line else first_line + 1,
+                                 ref=_guess_ref(chunk)))
         return []
     except yaml.YAMLError as err:
-        errors.append(_yaml_error(err, first_line))
+        error = _yaml_error(err, first_line)
+        error.ref = _guess_ref(chunk)
+        errors.append(error)
         return []
     if parsed.fmt != "stream" or len(parsed.items) != 1 or not parsed.items[0].is_mapping:
         errors.append(InputError("could not read this part of the input as one resource", first_line + 1))

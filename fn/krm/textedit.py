@@ -221,6 +221,8 @@ class _Differ:
             if block:
                 indent = key.start_mark.column + (2 if isinstance(new, dict) else 0)
                 replacement = "\n" + " " * indent + _render_block(new, indent)
+            elif isinstance(new, str) and "\n" in new:
+                replacement = " " + _render_block(new, key.start_mark.column)  # a literal block
             else:
                 replacement = " " + _render_inline(new)
             self.edits.append((colon + 1, end, replacement))

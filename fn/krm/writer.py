@@ -30,8 +30,8 @@ def _write_resource_list(parsed, items, results):
         previous = None
         for item in items:
             out.append(_lead(previous, item, stream=False))
-            out.append(prefix + _body_at(item, len(prefix)))
-            out.append("\n")
+            body = _body_at(item, len(prefix))
+            out.append(prefix + body + ("" if body.endswith("\n") else "\n"))
             previous = item
     else:
         out.append("items: []\n")
@@ -63,9 +63,8 @@ def _lead(previous, item, stream):
     source = item.source
     line_start = source.rfind("\n", 0, item.start) + 1
     if previous is None or previous.generated or previous.source is not source:
-        if not stream:
-            return ""
-        gap_start = 0
+        # The first item: its head comments are the comment lines right above it.
+        gap_start = 0 if stream else _comment_block_start(source, line_start)
     else:
         gap_start = source.find("\n", previous.end) + 1
         if gap_start == 0:
@@ -78,6 +77,16 @@ def _lead(previous, item, stream):
     if "#" not in gap or _COMMENT_GAP.fullmatch(gap) is None:
         return ""
     return "".join(line.strip() + "\n" for line in gap.split("\n") if line.strip())
+
+
+def _comment_block_start(source, line_start):
+    start = line_start
+    while start > 0:
+        previous = source.rfind("\n", 0, start - 1) + 1
+        if not source[previous:start].lstrip().startswith("#"):
+            break
+        start = previous
+    return start
 
 
 def _body_at(item, col):
