@@ -23,6 +23,7 @@ def run(items, function_config, fmt="resourcelist"):
     if R.has_errors(results):
         return items, results
     results += tls.check(cfg, function_config)
+    results += configmap.check(cfg, function_config.ref() if function_config is not None else None)
     if R.has_errors(results):
         return items, results
 

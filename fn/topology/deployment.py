@@ -27,7 +27,7 @@ def build(agent, config, config_checksum, annotations=None):
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": object_meta(agent.proxy, agent, annotations),
+        "metadata": object_meta(agent.proxy, agent, "proxy", annotations),
         "spec": {
             "replicas": config["replicas"],
             "selector": {"matchLabels": labels},

@@ -3,11 +3,11 @@
 from . import names
 
 
-def object_meta(name, agent, extra_annotations=None):
+def object_meta(name, agent, component, extra_annotations=None):
     meta = {"name": name}
     if agent.namespace:
         meta["namespace"] = agent.namespace
-    meta["labels"] = names.common_labels(agent.proxy)
+    meta["labels"] = names.common_labels(agent.proxy, component)
     annotations = dict(extra_annotations or {})
     if annotations:
         meta["annotations"] = annotations

@@ -58,9 +58,11 @@ def proxy_labels(proxy):
     }
 
 
-def common_labels(proxy):
-    """Labels on every generated object."""
+def common_labels(proxy, component="proxy"):
+    """Labels on every generated object; `component` tells them apart
+    (config, proxy, network-policy, agent-network-policy, pdb)."""
     labels = proxy_labels(proxy)
+    labels["app.kubernetes.io/component"] = component
     labels["app.kubernetes.io/managed-by"] = MANAGED_BY
     labels["app.kubernetes.io/version"] = __version__
     return labels

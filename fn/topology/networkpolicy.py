@@ -49,7 +49,7 @@ def build_agent(agent, config, annotations=None):
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": object_meta(names.agent_policy_name(agent.name), agent, annotations),
+        "metadata": object_meta(names.agent_policy_name(agent.name), agent, "agent-network-policy", annotations),
         "spec": {"podSelector": agent.selector, "policyTypes": ["Egress"], "egress": egress},
     }
 
@@ -74,7 +74,7 @@ def build_proxy(agent, config, annotations=None):
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": object_meta(names.proxy_policy_name(agent.proxy), agent, annotations),
+        "metadata": object_meta(names.proxy_policy_name(agent.proxy), agent, "network-policy", annotations),
         "spec": {
             "podSelector": {"matchLabels": names.proxy_labels(agent.proxy)},
             "policyTypes": ["Ingress", "Egress"],

@@ -14,6 +14,9 @@ from ..krm import results as R
 from . import names
 
 LEGACY_CONTAINER = "pipelock"
+# The Pipelock image is FROM scratch: the binary, no shell. `pipelock install
+# DEST` copies it without needing /bin/sh (Pipelock v2.2).
+BINARY = "/pipelock"
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
 _DOWNLOAD = re.compile(r"\b(?:wget|curl)\b[^\n]*?\bhttps?://\S+")
@@ -168,11 +171,11 @@ def _check_download(container, path, agent, config):
         # The seed's pattern: take the binary from the image the companion
         # runs, byte for byte the same, with no network at all.
         container["image"] = config.image_ref
-        container["command"] = ["pipelock", "install", target]
+        container["command"] = [BINARY, "install", target]
         container.pop("args", None)
         return [Finding(R.INFO, f"init container {name!r} downloaded Pipelock from the internet, which the agent "
                                 f"NetworkPolicy blocks; it now copies the binary from {config.image_ref} "
-                                f"(spec.downloadingInitContainers: rewrite)", f"{path}.command", None, f"pipelock install {target}")]
+                                f"(spec.downloadingInitContainers: rewrite)", f"{path}.command", None, f"{BINARY} install {target}")]
     return [Finding(
         R.WARNING,
         f"init container {name!r} downloads from the internet ({match.group(0)[:80]}); after the lockdown it can only "

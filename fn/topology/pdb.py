@@ -8,7 +8,7 @@ def build(agent, config, annotations=None):
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": object_meta(names.pdb_name(agent.proxy), agent, annotations),
+        "metadata": object_meta(names.pdb_name(agent.proxy), agent, "pdb", annotations),
         "spec": {
             "minAvailable": 1,
             "selector": {"matchLabels": names.proxy_labels(agent.proxy)},

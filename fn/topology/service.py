@@ -8,13 +8,13 @@ def build(agent, config, annotations=None):
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": object_meta(agent.proxy, agent, annotations),
+        "metadata": object_meta(agent.proxy, agent, "proxy", annotations),
         "spec": {
             "type": "ClusterIP",
             "selector": names.proxy_labels(agent.proxy),
             "ports": [
-                {"name": "http", "port": names.PROXY_PORT, "targetPort": names.PROXY_PORT, "protocol": "TCP"},
-                {"name": "metrics", "port": names.METRICS_PORT, "targetPort": names.METRICS_PORT, "protocol": "TCP"},
+                {"name": "http", "port": names.PROXY_PORT, "targetPort": "http", "protocol": "TCP"},
+                {"name": "metrics", "port": names.METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"},
             ],
         },
     }
