@@ -88,9 +88,9 @@ def _companions(agent, cfg, fmt):
         networkpolicy.build_agent(agent, cfg, waves.get("agent-policy")),
     ]
     if cfg["probes"]["enabled"]:
-        from .probes import job as probe_job
+        from .probes import bundle
 
-        objects += probe_job.build_for_agent(agent, cfg)
+        objects += bundle.build_for_agent(agent, cfg)
     if fmt == "resourcelist":
         path = _companion_path(agent)
         for index, obj in enumerate(objects):

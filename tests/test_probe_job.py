@@ -73,10 +73,12 @@ def test_names_and_namespace():
     assert job["metadata"]["namespace"] == config_map["metadata"]["namespace"] == "agents"
 
 
-def test_empty_namespace_means_default():
+def test_no_namespace_is_left_to_the_orchestrator():
+    # A namespace-less agent gets its namespace from kpt/kustomize later; the
+    # probe must land in the same one, so it carries none either.
     config_map, job = build(namespace="")
 
-    assert job["metadata"]["namespace"] == config_map["metadata"]["namespace"] == "default"
+    assert "namespace" not in job["metadata"] and "namespace" not in config_map["metadata"]
 
 
 @pytest.mark.parametrize("workload", ["Research.Agent_v2", "a" * 63, "x" * 200, "web-" * 20, "9lives"])

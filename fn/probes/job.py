@@ -89,7 +89,6 @@ def build_probe_job(
     """
     _check_inputs(agent_pod_labels, proxy_url, script, probe_timeout, active_deadline_seconds)
     name = probe_job_name(workload_name)
-    namespace = namespace or "default"
     labels = _object_labels(common_labels)
     config_map = _script_config_map(name, namespace, labels, script)
     settings = {
@@ -107,7 +106,7 @@ def build_probe_job(
     job = {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "metadata": _metadata(name, namespace, labels),
         "spec": {
             # One attempt: a retry could hide a flaky bypass behind a later PASS.
             "backoffLimit": 0,
@@ -120,6 +119,15 @@ def build_probe_job(
         },
     }
     return [config_map, job]
+
+
+def _metadata(name, namespace, labels):
+    # No namespace: the Job lands where the agent does (kpt/kustomize set it).
+    meta = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    meta["labels"] = labels
+    return meta
 
 
 def _check_inputs(agent_pod_labels, proxy_url, script, probe_timeout, active_deadline_seconds):
@@ -157,7 +165,7 @@ def _script_config_map(name, namespace, labels, script):
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "metadata": _metadata(name, namespace, dict(labels)),
         "data": {SCRIPT_NAME: script},
     }
 
