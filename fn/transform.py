@@ -50,6 +50,11 @@ def run(items, function_config, fmt="resourcelist"):
             results += patched
             if R.has_errors(patched):
                 continue  # no companion for a workload that could not be patched
+        else:
+            results.append(R.Result(
+                f"spec.workloads names {agent.kind} {agent.name}, which is not in the input (a kustomize generator "
+                "sees no resources): its companion objects were generated, but the workload itself was not "
+                "patched. Run the function as a transformer over the workload too", R.INFO, agent.ref()))
         generated += _companions(agent, cfg, fmt)
         done.append(agent)
     agents = done
@@ -162,5 +167,5 @@ def _summary(agents, cfg):
     if not agents:
         how = "spec.selector" if cfg.has_selector else f'the annotation {names.INJECT}: "true"'
         return R.Result(f"no workload selected (selection by {how}); nothing changed", R.WARNING)
-    listing = ", ".join(f"{a.kind}/{a.namespace}/{a.name}" for a in agents)
+    listing = ", ".join(f"{a.kind}/{a.namespace + '/' if a.namespace else ''}{a.name}" for a in agents)
     return R.Result(f"companion proxy topology for {len(agents)} workload(s): {listing}", R.INFO)

@@ -50,8 +50,8 @@ def pipelock_config(agent, config):
     if tls or config["passthroughDomains"]:
         interception = {"enabled": bool(tls)}
         if tls:
-            interception["ca_cert"] = f"/etc/pipelock/tls/{tls['certKey']}"
-            interception["ca_key"] = f"/etc/pipelock/tls/{tls['keyKey']}"
+            interception["ca_cert"] = f"{names.TLS_DIR}/{tls['certKey']}"
+            interception["ca_key"] = f"{names.TLS_DIR}/{tls['keyKey']}"
         if config["passthroughDomains"]:
             interception["passthrough_domains"] = list(config["passthroughDomains"])
         if tls:

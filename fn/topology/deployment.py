@@ -3,8 +3,8 @@
 from . import names
 from .meta import object_meta
 
-CONFIG_DIR = "/etc/pipelock"
-TLS_DIR = "/etc/pipelock/tls"
+CONFIG_DIR = names.CONFIG_DIR
+TLS_DIR = names.TLS_DIR
 RUN_AS_USER = 65534
 
 

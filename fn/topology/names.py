@@ -6,6 +6,10 @@ import re
 from .. import __version__
 
 MANAGED_BY = "pipelock-companion"
+CONFIG_DIR = "/etc/pipelock"
+# Not under CONFIG_DIR: a mount point cannot be made inside a read-only
+# ConfigMap volume.
+TLS_DIR = "/etc/pipelock-tls"
 PROXY_PORT = 8888
 METRICS_PORT = 9091
 

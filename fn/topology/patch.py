@@ -162,6 +162,9 @@ def _command_text(container):
 
 def _check_download(container, path, agent, config):
     text = _command_text(container)
+    image = str(container.get("image", "")).rsplit("/", 1)[-1]
+    if image.startswith(("curl", "wget")):
+        text = f"{image.split(':')[0]} {text}"  # the image's entrypoint is the downloader
     match = _DOWNLOAD.search(text)
     if not match:
         return []
