@@ -228,3 +228,28 @@ def test_metadata_yaml():
     assert meta["description"] and meta["tags"] and meta["sourceURL"].startswith("https://")
     for url in meta.get("examplePackageURLs", []):
         assert url.rsplit("/examples/", 1)[1] in CASES, url
+
+
+def test_repository_root_is_a_kpt_package_of_the_examples(tmp_path):
+    """The top-level Kptfile and .krmignore: `kpt fn render` at the root renders
+    every example as a subpackage and reads nothing else at the root, not even
+    YAML that is not KRM (metadata.yaml, a malformed test input)."""
+    root = tmp_path / "pipelock-companion"
+    root.mkdir()
+    for name in ("Kptfile", ".krmignore", "metadata.yaml"):
+        shutil.copy(os.path.join(ROOT, name), root / name)
+    (root / "tests").mkdir()
+    (root / "tests" / "malformed.yaml").write_text("items: [unclosed\n")
+    # error-env-conflict fails by design, and kpt stops at the first failure.
+    rendered = [c for c in CASES if _config(c).get("exitCode", 0) == 0 and _config(c).get("testType") != "eval"]
+    for case in rendered:
+        shutil.copytree(os.path.join(EXAMPLES, case), root / "examples" / case)
+    proc = subprocess.run(["kpt", "fn", "render", str(root), "--allow-exec"], capture_output=True, text=True,
+                          env=_env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for case in rendered:
+        assert f'Package "pipelock-companion/examples/{case}"' in proc.stderr
+        # Each rendered example gained its companion file(s), as its diff.patch says.
+        for line in _read(os.path.join(EXAMPLES, case, ".expected", "diff.patch")).splitlines():
+            if line.startswith("+++ b/") and line.endswith("-pipelock.yaml"):
+                assert (root / "examples" / line[len("+++ b/"):]).is_file(), line
