@@ -103,7 +103,7 @@ def _agent_for_item(item, cfg, total):
         elif ref.get("proxyName"):
             proxy = ref["proxyName"]
         else:
-            proxy = names.dns_label(f"{item.name}-pipelock", "workload name")
+            proxy = names.dns_label(item.name, "workload name", "-pipelock")
     except names.NameError_ as err:
         path = f"metadata.annotations[{names.PROXY_NAME}]" if explicit is not None else "metadata.name"
         return problem(f"{err}; set {names.PROXY_NAME} to a name that starts with a letter", path,
@@ -127,7 +127,7 @@ def _agent_for_ref(ref, cfg):
     groups = workloads.WORKLOAD_KINDS[kind][0]
     api_version = {"apps": "apps/v1", "batch": "batch/v1", "argoproj.io": "argoproj.io/v1alpha1"}[groups[0]]
     try:
-        proxy = ref.get("proxyName") or names.dns_label(f"{ref['name']}-pipelock", "workload name")
+        proxy = ref.get("proxyName") or names.dns_label(ref["name"], "workload name", "-pipelock")
     except names.NameError_ as err:
         return None, [R.Result(str(err), R.ERROR, field=R.field("spec.workloads", ref["name"]))]
     identity = ref.get("agentIdentity") or f"{kind.lower()}/{ref['name']}"

@@ -288,7 +288,7 @@ class _Walker:
                 parent[5] += size
                 if parent[2] is not None:  # mapping
                     if parent[4]:
-                        key = ev.value if isinstance(ev, ScalarEvent) else repr(value)
+                        key = _intern(ev.value) if isinstance(ev, ScalarEvent) else repr(value)
                         if key in parent[2]:
                             raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
                         parent[2].add(key)
@@ -333,6 +333,7 @@ def _scalar(ev):
 
 
 Resolver = yamlio.Resolver12()
+_intern = __import__("sys").intern
 
 
 def _dash_prefix(text, items):

@@ -9,9 +9,9 @@ apply it, wait for the Job and read its log.
 `load_probe_script` is the one function that reads the packaged script.
 """
 
-import hashlib
 import importlib.resources
-import re
+
+from ..topology import names
 
 DEFAULT_PROBE_IMAGE = "curlimages/curl:8.11.1"
 DEFAULT_EXTERNAL_URL = "https://example.com"
@@ -27,9 +27,7 @@ SCRIPT_NAME = "probe.sh"
 SCRIPT_DIR = "/probe"
 PROBE_COUNT = 5
 
-MAX_NAME_LENGTH = 63
 NAME_SUFFIX = "-pipelock-probe"
-NAME_HASH_LENGTH = 8
 # The curl image's user is a name, not a number: runAsNonRoot needs a numeric
 # UID to check, so the pod names one (nobody).
 PROBE_UID = 65534
@@ -37,30 +35,15 @@ PROBE_UID = 65534
 # and never joins the endpoints of a Service that selects the agent labels.
 NEVER_READY_GATE = "pipelock.dev/probe-never-ready"
 
-_NOT_LABEL_CHARS = re.compile(r"[^a-z0-9]+")
-
-
 def load_probe_script() -> str:
     """The text of probe.sh, read from the installed package."""
     return importlib.resources.files(__package__).joinpath(SCRIPT_NAME).read_text(encoding="utf-8")
 
 
 def probe_job_name(workload_name: str) -> str:
-    """`<workload>-pipelock-probe` as a DNS-1123 label of at most 63 chars.
-
-    A name too long keeps the suffix and gives up the end of the workload part
-    to a short hash of the whole name, so two long names that share a prefix
-    still get two probes.
-    """
-    base = _NOT_LABEL_CHARS.sub("-", workload_name.lower()).strip("-")
-    if not base:
-        raise ValueError(f"workload name {workload_name!r} leaves nothing to name the probe Job after")
-    name = base + NAME_SUFFIX
-    if len(name) <= MAX_NAME_LENGTH:
-        return name
-    digest = hashlib.sha256(workload_name.encode("utf-8")).hexdigest()[:NAME_HASH_LENGTH]
-    keep = MAX_NAME_LENGTH - len(NAME_SUFFIX) - len(digest) - 1
-    return f"{base[:keep].rstrip('-')}-{digest}{NAME_SUFFIX}"
+    """`<workload>-pipelock-probe` as a DNS-1123 label of at most 63 chars
+    (a long workload name gives up its end, never the suffix, to a hash)."""
+    return names.label(workload_name, NAME_SUFFIX, "workload name")
 
 
 def build_probe_job(

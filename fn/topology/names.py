@@ -35,22 +35,28 @@ def sanitize(name):
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def dns_label(name, what):
-    """A valid RFC 1035 label (a Service name) from `name`, or NameError_.
+def label(name, suffix="", what="name"):
+    """A DNS-1123 label: `name` sanitized, then `suffix`, at most 63 chars.
 
-    Too-long names keep a hash of the full name, so two long names that share
-    a prefix still get distinct proxies.
+    A name too long gives up its end (never the suffix) to a hash of the
+    whole name, so two long names that share a prefix stay distinct.
     """
-    label = sanitize(name)
-    if len(label) > MAX_LABEL:
-        digest = hashlib.sha256(label.encode()).hexdigest()[:8]
-        label = label[:MAX_LABEL - 9].rstrip("-") + "-" + digest
-    if not label:
+    base = sanitize(name)
+    if not base:
         raise NameError_(f"{what} {name!r} has no letters or digits to make a name from")
-    if not _LABEL.match(label):
-        raise NameError_(f"{what} {name!r} gives {label!r}, which does not start with a letter "
+    if len(base) + len(suffix) > MAX_LABEL:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        base = base[:MAX_LABEL - len(suffix) - 9].rstrip("-") + "-" + digest
+    return base + suffix
+
+
+def dns_label(name, what, suffix=""):
+    """A valid RFC 1035 label (a Service name) from `name`, or NameError_."""
+    label_ = label(name, suffix, what)
+    if not _LABEL.match(label_):
+        raise NameError_(f"{what} {name!r} gives {label_!r}, which does not start with a letter "
                          f"(a Service name must be an RFC 1035 label)")
-    return label
+    return label_
 
 
 def proxy_labels(proxy):
