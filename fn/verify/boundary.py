@@ -1,2 +1,104 @@
+"""The boundary check the function runs after generating (and `verify` runs
+alone): the reachability analysis over every NetworkPolicy in the package,
+turned into results about the policy that leaks.
+
+Severity: a path out of the lockdown — the agent to an address outside the
+cluster, anything else into the proxy, the proxy into metadata or private
+ranges, a pod left without isolation — is an error. A user rule that lets
+the agent reach an in-cluster pod it was not configured for is a warning:
+it is not an internet path, but it is direct traffic with no NO_PROXY
+entry, so HTTP clients send it to the proxy, which refuses in-cluster
+addresses.
+"""
+
+from ..krm import results as R
+from ..topology import names
+from . import netpol, reachability
+
+
+def _policies(items):
+    return [i for i in items if i.kind == "NetworkPolicy" and i.is_mapping and i.group == "networking.k8s.io"]
+
+
+def _namespaces(items):
+    return {i.name: {k: str(v) for k, v in i.labels.items()} for i in items
+            if i.kind == "Namespace" and i.api_version == "v1" and i.name}
+
+
+def _permits(agent):
+    namespace = agent.namespace or "default"
+    out = []
+    for destination in agent.destinations:
+        if destination.cidrs:
+            out.append(reachability.Permit.cidrs(destination.cidrs, destination.ports))
+        else:
+            out.append(reachability.Permit.pods(destination.namespace or namespace, destination.pod_labels,
+                                                destination.ports))
+    return out
+
+
 def verify(items, agents, cfg):
-    return []
+    """Results for every leak of every agent's boundary."""
+    if not agents:
+        return []
+    policy_items = _policies(items)
+    by_key = {f"{i.namespace or 'default'}/{i.name}": i for i in policy_items}
+    policies = [i.data for i in policy_items]
+    namespaces = _namespaces(items)
+    dns = cfg["dns"]
+    results = []
+    for agent in agents:
+        violations = reachability.check_agent(
+            policies, agent.namespace or "default", agent.pod_labels, names.proxy_labels(agent.proxy),
+            dns=(dns["namespace"], dns["podLabels"]), dns_cidrs=dns["cidrs"], permits=_permits(agent),
+            forbidden=cfg["proxyEgress"]["denyCIDRs"], namespaces=namespaces)
+        results += [_result(v, agent, by_key) for v in _first_per_rule(violations)]
+        results += _no_proxy_without_route(agent, cfg)
+    return results
+
+
+def _first_per_rule(violations):
+    """One result per leaking rule (and check): the first concrete witness."""
+    seen, out = set(), []
+    for v in violations:
+        key = (v.check, v.policy, v.field)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _result(violation, agent, by_key):
+    item = by_key.get(violation.policy) if violation.policy else None
+    in_cluster = isinstance(violation.peer, netpol.Pod)
+    warning = violation.check == reachability.AGENT_EGRESS and violation.kind == reachability.LEAK and in_cluster
+    ours = item is not None and item.labels.get("app.kubernetes.io/managed-by") == names.MANAGED_BY
+    hint = ""
+    if warning:
+        hint = (" Declare it in spec.destinations (it then gets NO_PROXY entries) or remove the rule if the agent "
+                "does not need it.")
+    elif item is not None and not ours and violation.check == reachability.AGENT_EGRESS:
+        hint = " Remove that rule, or set spec.existingPolicies: tighten to remove its internet egress."
+    message = f"{agent.kind} {agent.name}: {violation.message}.{hint}"
+    ref = item.ref() if item is not None else (agent.item.ref() if agent.item is not None else agent.ref())
+    file = item.file() if item is not None else (agent.item.file() if agent.item is not None else None)
+    field = R.field(violation.field) if violation.field else None
+    return R.Result(message, R.WARNING if warning else R.ERROR, ref, field, file)
+
+
+def _no_proxy_without_route(agent, cfg):
+    """A NO_PROXY entry sends the agent's calls direct; without an allow rule
+    for it they are dropped."""
+    reachable = {"localhost", "127.0.0.1", "::1"}
+    reachable.update(names.host_forms(agent.proxy, agent.namespace, cfg["clusterDomain"]))
+    for destination in agent.destinations:
+        reachable.update(destination.hosts)
+    out = []
+    for entry in cfg["noProxy"]:
+        if entry not in reachable:
+            out.append(R.Result(
+                f"NO_PROXY entry {entry!r} makes {agent.kind} {agent.name} connect to it directly, but its "
+                "NetworkPolicy allows no direct path there, so those calls fail. Declare it in spec.destinations "
+                "(in-cluster) or remove it (external hosts go through the proxy)",
+                R.WARNING, agent.item.ref() if agent.item else agent.ref(), R.field("spec.noProxy", entry)))
+    return out

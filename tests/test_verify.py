@@ -1,0 +1,74 @@
+"""`pipelock-companion verify`: reports, changes nothing; passes on the
+generated topology, fails when a user's policy voids it."""
+
+import os
+
+import yaml
+
+from conftest import run_function
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
+
+ALLOW_ALL = """- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: allow-everything
+    namespace: agents
+  spec:
+    podSelector: {}
+    policyTypes: [Egress]
+    egress:
+    - {}
+"""
+
+
+def _generated():
+    with open(os.path.join(GOLDEN, "deployment", "input.yaml"), "rb") as f:
+        out, err, code = run_function(f.read())
+    assert code == 0, err
+    return out.split("\nresults:\n", 1)[0] + "\n"
+
+
+def _items(text):
+    return yaml.safe_load(text)["items"]
+
+
+def test_verify_passes_on_the_generated_topology_and_changes_nothing():
+    package = _generated()
+    out, err, code = run_function(package.encode(), ["verify"])
+    assert code == 0, err
+    assert out.split("\nresults:\n", 1)[0] + "\n" == package
+    results = yaml.safe_load(out)["results"]
+    assert [r["severity"] for r in results] == ["info"]
+    assert "verified 1 managed agent" in results[0]["message"]
+
+
+def test_verify_fails_on_a_permissive_user_policy():
+    package = _generated().replace("\nitems:\n", "\nitems:\n" + ALLOW_ALL, 1)
+    out, err, code = run_function(package.encode(), ["verify"])
+    assert code == 1
+    errors = [r for r in yaml.safe_load(out)["results"] if r["severity"] == "error"]
+    assert errors and all(r["resourceRef"]["name"] == "allow-everything" for r in errors)
+    assert any("203.0.113.7" in r["message"] for r in errors)  # the concrete leaking peer
+    assert out.split("\nresults:\n", 1)[0] + "\n" == package  # still nothing changed
+
+
+def test_verify_reports_a_missing_agent_policy():
+    package = _generated()
+    items = _items(package)
+    kept = [i for i in items if i["metadata"]["name"] != "research-agent-pipelock-egress"]
+    assert len(kept) == len(items) - 1
+    text = yaml.safe_dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": kept})
+    out, _, code = run_function(text.encode(), ["verify"])
+    assert code == 1
+    messages = [r["message"] for r in yaml.safe_load(out)["results"] if r["severity"] == "error"]
+    assert any("isolat" in m for m in messages), messages
+
+
+def test_mode_verify_in_the_function_config():
+    package = _generated().replace("\nitems:\n", "\nitems:\n" + ALLOW_ALL, 1)
+    package += ("functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
+                "  metadata:\n    name: gate\n  spec:\n    mode: verify\n")
+    out, _, code = run_function(package.encode())
+    assert code == 1
+    assert len(_items(out)) == len(_items(package))
