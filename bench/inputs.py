@@ -1,0 +1,210 @@
+"""ResourceLists for the benchmark: mixed kinds, about 1 KB an item, 1% agent workloads.
+
+Items are written as text from templates (as kpt would send them: its
+path/index annotations included), so generating 10,000 of them takes
+milliseconds and the input is the same from run to run.
+"""
+
+NAMESPACES = ("shop", "billing", "search", "platform", "data")
+AGENT_NAMESPACES = ("agents-a", "agents-b", "agents-c")
+
+HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+
+CONFIGMAP = """\
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: settings-{i}
+    namespace: {ns}
+    labels:
+      app.kubernetes.io/name: settings-{i}
+      app.kubernetes.io/part-of: {ns}
+    annotations:
+      internal.config.kubernetes.io/path: '{ns}/configmap_settings-{i}.yaml'
+      internal.config.kubernetes.io/index: '0'
+      example.com/description: "{ns} item {i}, owned by team-{ns}@example.com; on-call rota in the runbook, escalation via the platform channel"
+  data:
+    LOG_LEVEL: "info"
+    FEATURE_FLAGS: "search,checkout,recommendations"
+    enabled: on  # a YAML 1.1 boolean, a 1.2 string: must come out as it came in
+    mode: 0644
+    application.properties: |
+      server.port=8080
+      server.shutdown=graceful
+      spring.datasource.url=jdbc:postgresql://db.{ns}.svc:5432/app
+      spring.datasource.hikari.maximum-pool-size=20
+      management.endpoints.web.exposure.include=health,info,prometheus
+      logging.level.root=INFO
+      cache.ttl.seconds=300
+      retry.max-attempts=5
+"""
+
+SERVICE = """\
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: web-{i}
+    namespace: {ns}
+    labels:
+      app.kubernetes.io/name: web-{i}
+      app.kubernetes.io/component: frontend
+      app.kubernetes.io/part-of: {ns}
+    annotations:
+      internal.config.kubernetes.io/path: '{ns}/service_web-{i}.yaml'
+      internal.config.kubernetes.io/index: '0'
+      example.com/description: "{ns} item {i}, owned by team-{ns}@example.com; on-call rota in the runbook, escalation via the platform channel"
+      prometheus.io/scrape: "true"
+      prometheus.io/port: "9090"
+  spec:
+    type: ClusterIP
+    selector:
+      app.kubernetes.io/name: web-{i}
+      app.kubernetes.io/component: frontend
+    ports:
+    - name: http
+      port: 80
+      targetPort: http
+      protocol: TCP
+    - name: metrics
+      port: 9090
+      targetPort: metrics
+      protocol: TCP
+    sessionAffinity: None
+"""
+
+DEPLOYMENT = """\
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: {name}
+    namespace: {ns}
+    labels:
+      app: {name}
+    annotations:
+      internal.config.kubernetes.io/path: '{ns}/deployment_{name}.yaml'
+      internal.config.kubernetes.io/index: '0'
+      example.com/description: "{ns} item {i}, owned by team-{ns}@example.com; on-call rota in the runbook, escalation via the platform channel"{inject}
+  spec:
+    replicas: 2
+    selector:
+      matchLabels:
+        app: {name}
+    template:
+      metadata:
+        labels:
+          app: {name}
+      spec:
+        containers:
+        - name: app
+          image: registry.example.com/{ns}/{name}:1.{i}.0
+          ports:
+          - name: http
+            containerPort: 8080
+          env:
+          - name: LOG_LEVEL
+            value: "info"
+          - name: REGION
+            value: eu-west-1
+          resources:
+            requests: {{cpu: 100m, memory: 128Mi}}
+            limits: {{cpu: 500m, memory: 512Mi}}
+          readinessProbe:
+            httpGet: {{path: /healthz, port: http}}
+            periodSeconds: 10
+"""
+
+INJECT = '\n      pipelock.dev/inject: "true"'
+
+SECRET = """\
+- apiVersion: v1
+  kind: Secret
+  metadata:
+    name: credentials-{i}
+    namespace: {ns}
+    annotations:
+      internal.config.kubernetes.io/path: '{ns}/secret_credentials-{i}.yaml'
+      internal.config.kubernetes.io/index: '0'
+      example.com/description: "{ns} item {i}, owned by team-{ns}@example.com; on-call rota in the runbook, escalation via the platform channel"
+  type: Opaque
+  data:
+    username: YWRtaW5pc3RyYXRvcg==
+    password: c2VjcmV0LXBhc3N3b3JkLXRoYXQtaXMtbG9uZy1lbm91Z2gtdG8tbWF0dGVyLWluLWEtYmVuY2htYXJr
+    token: ZXlKaGJHY2lPaUpJVXpJMU5pSXNJblI1Y0NJNklrcFhWQ0o5LmV5SnpkV0lpT2lJeE1qTTBOVFkzT0Rrd0lpd2libUZ0WlNJNklrcHZhRzRnUkc5bElpd2lhV0YwSWpveE5URTJNak01TURJeWZR
+    ca.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJrVENCK3dJSkFNQ3ZvWGVpUjRTT01BMEdDU3FHU0liM0RRRUJDd1VBTUJFeER6QU5CZ05WQkFNTUJuUmxjM1JqWVRBZUZ3MHlOREF4TURFd01EQXdNREJhRncwek5EQXhNREV3TURBd01EQmFNQkV4RHpBTkJnTlZCQU1NQm5SbGMzUmpZVEJjTUEwR0NTcUdTSWIzRFFFQkFRVUFBMHNBTUVnQ1FRQzdvV3U=
+"""
+
+CUSTOM = """\
+- apiVersion: monitoring.example.com/v1
+  kind: AlertRule
+  metadata:
+    name: latency-{i}
+    namespace: {ns}
+    annotations:
+      internal.config.kubernetes.io/path: '{ns}/alertrule_latency-{i}.yaml'
+      internal.config.kubernetes.io/index: '0'
+      example.com/description: "{ns} item {i}, owned by team-{ns}@example.com; on-call rota in the runbook, escalation via the platform channel"
+  spec:
+    # anchors and aliases inside one item are common in hand-written CRs
+    defaults: &defaults-{i}
+      severity: warning
+      for: 5m
+      team: {ns}
+    rules:
+    - name: HighLatency
+      <<: *defaults-{i}
+      expr: histogram_quantile(0.99, rate(http_request_duration_seconds_bucket{{job="web-{i}"}}[5m])) > 0.5
+    - name: ErrorRate
+      <<: *defaults-{i}
+      severity: critical
+      expr: sum(rate(http_requests_total{{job="web-{i}",code=~"5.."}}[5m])) / sum(rate(http_requests_total{{job="web-{i}"}}[5m])) > 0.05
+    window: 1:20
+    since: 2026-01-01
+"""
+
+OTHERS = (CONFIGMAP, SERVICE, DEPLOYMENT, SECRET, CUSTOM)
+
+
+def items(n):
+    """The item texts of an n-item ResourceList: every 100th a selected agent workload."""
+    out = []
+    agent = 0
+    for i in range(n):
+        if i % 100 == 50 or (n < 100 and i == n // 2):
+            ns = AGENT_NAMESPACES[agent % len(AGENT_NAMESPACES)]
+            out.append(DEPLOYMENT.format(i=i, ns=ns, name=f"agent-{i}", inject=INJECT))
+            agent += 1
+            continue
+        template = OTHERS[i % len(OTHERS)]
+        ns = NAMESPACES[(i // len(OTHERS)) % len(NAMESPACES)]
+        out.append(template.format(i=i, ns=ns, name=f"app-{i}", inject=""))
+    return out
+
+
+def resource_list(n):
+    return HEADER + "".join(items(n))
+
+
+CONFIG = """\
+functionConfig:
+  apiVersion: fn.pipelock.dev/v1alpha1
+  kind: CompanionProxy
+  metadata:
+    name: companion
+    annotations:
+      config.kubernetes.io/local-config: "true"
+  spec:
+    preset: strict
+    replicas: 2
+"""
+
+
+def one_workload(with_config=False):
+    """A ResourceList holding one agent workload (the cold-start input)."""
+    text = HEADER + DEPLOYMENT.format(i=1, ns=AGENT_NAMESPACES[0], name="agent-1", inject=INJECT)
+    return text + (CONFIG if with_config else "")
+
+
+if __name__ == "__main__":  # python bench/inputs.py N > rl.yaml
+    import sys
+
+    sys.stdout.write(resource_list(int(sys.argv[1]) if len(sys.argv) > 1 else 100))

@@ -1,0 +1,176 @@
+"""Benchmark: pipelock-companion against the PyYAML floor, at 100 / 1,000 / 10,000 items.
+
+    python bench/run.py              # the full report (a few minutes on 2 cores)
+    python bench/run.py --quick      # fewer repetitions, sizes 100 and 1,000 only
+
+Not a test: it prints figures, ratios and PASS/FAIL per target, and exits 0.
+Every measurement is a separate process (as kpt runs the function), timed by
+wall clock around the child; the figure is the median of several runs.
+Peak memory is the child's ru_maxrss, read with os.wait4.
+
+Run it with the interpreter the function is installed in (`.venv/bin/python
+bench/run.py`): the function is the `pipelock-companion` next to
+sys.executable, and the floor and baselines run on the same interpreter.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import inputs  # noqa: E402  (bench/inputs.py: the ResourceList generator)
+
+SIZES = (100, 1_000, 10_000)
+REPS = {100: 9, 1_000: 7, 10_000: 5}
+COLD_REPS = 15
+
+FUNCTION = os.path.join(os.path.dirname(sys.executable), "pipelock-companion")
+PYTHON = sys.executable
+
+# The floor: load and dump the same ResourceList with PyYAML's C classes, nothing else.
+FLOOR = [PYTHON, "-c", (
+    "import sys, yaml\n"
+    "data = yaml.load(sys.stdin.buffer.read(), Loader=yaml.CSafeLoader)\n"
+    "sys.stdout.write(yaml.dump(data, Dumper=yaml.CSafeDumper))\n"
+)]
+BARE_IMPORT = [PYTHON, "-c", "import yaml"]
+
+
+def run_once(argv, input_path):
+    """(wall seconds, peak RSS bytes, exit code) of one child process."""
+    with open(input_path, "rb") as stdin, open(os.devnull, "wb") as devnull:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=devnull, stderr=devnull)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
+    return elapsed, usage.ru_maxrss * 1024, proc.returncode
+
+
+def measure(argv, input_path, reps, expect=(0,)):
+    """(median seconds, max peak RSS bytes) over `reps` runs; checks the exit code."""
+    times, peaks = [], []
+    for _ in range(reps):
+        elapsed, peak, code = run_once(argv, input_path)
+        if code not in expect:
+            raise SystemExit(f"{' '.join(argv[:2])} exited {code} on {input_path}")
+        times.append(elapsed)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def mib(n):
+    return f"{n / (1 << 20):7.1f} MiB"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="sizes 100 and 1,000, three repetitions")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="comma-separated item counts")
+    args = parser.parse_args(argv)
+    sizes = args.sizes or ((100, 1_000) if args.quick else SIZES)
+    reps = (lambda n: 3) if args.quick else (lambda n: REPS.get(n, 5))
+    cold_reps = 5 if args.quick else COLD_REPS
+
+    if not os.path.exists(FUNCTION):
+        raise SystemExit(f"{FUNCTION} not found: run with the interpreter pipelock-companion is installed in")
+    import yaml
+
+    print(f"CPU: {cpu_name()} x {os.cpu_count()}")
+    print(f"Python {platform.python_version()} ({PYTHON}), PyYAML {yaml.__version__}, "
+          f"libyaml {'yes' if yaml.__with_libyaml__ else 'NO (pure-Python fallback)'}")
+    print()
+
+    failures = []
+
+    def target(name, ok, detail):
+        print(f"  [{verdict(ok)}] {name}: {detail}")
+        if not ok:
+            failures.append(name)
+
+    with tempfile.TemporaryDirectory(prefix="pipelock-bench-") as tmp:
+        # -- baseline and cold start -------------------------------------
+        one = os.path.join(tmp, "one.yaml")
+        with open(one, "w", encoding="utf-8") as f:
+            f.write(inputs.one_workload())
+        one_cfg = os.path.join(tmp, "one-config.yaml")
+        with open(one_cfg, "w", encoding="utf-8") as f:
+            f.write(inputs.one_workload(with_config=True))
+        empty = os.path.join(tmp, "empty")
+        open(empty, "wb").close()
+
+        bare_s, bare_rss = measure(BARE_IMPORT, empty, cold_reps)
+        cold_s, _ = measure([FUNCTION], one, cold_reps)
+        cold_cfg_s, _ = measure([FUNCTION], one_cfg, cold_reps)
+        print("Cold start (median of %d)" % cold_reps)
+        print(f"  python -c 'import yaml'                 {bare_s * 1000:8.1f} ms   RSS {mib(bare_rss)}")
+        print(f"  ours, one workload, no functionConfig   {cold_s * 1000:8.1f} ms   {cold_s / bare_s:5.2f}x bare import")
+        print(f"  ours, one workload, CompanionProxy cfg  {cold_cfg_s * 1000:8.1f} ms   {cold_cfg_s / bare_s:5.2f}x bare import"
+              "  (imports jsonschema)")
+        print()
+
+        # -- scale ----------------------------------------------------------
+        rows = {}
+        print(f"{'items':>7} {'input':>11} {'ours':>10} {'floor':>10} {'ours/floor':>10} "
+              f"{'ours peak RSS':>14} {'floor peak RSS':>15} {'reps':>5}")
+        for n in sizes:
+            path = os.path.join(tmp, f"rl-{n}.yaml")
+            text = inputs.resource_list(n)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            size = os.path.getsize(path)
+            r = reps(n)
+            ours_s, ours_rss = measure([FUNCTION], path, r)
+            floor_s, floor_rss = measure(FLOOR, path, r)
+            rows[n] = (size, ours_s, floor_s, ours_rss, floor_rss)
+            print(f"{n:>7} {size / (1 << 20):>7.2f} MiB {ours_s * 1000:>7.0f} ms {floor_s * 1000:>7.0f} ms "
+                  f"{ours_s / floor_s:>10.3f} {mib(ours_rss):>14} {mib(floor_rss):>15} {r:>5}")
+        print()
+
+        # -- targets ----------------------------------------------------------
+        print("Targets")
+        if 10_000 in rows:
+            size, ours_s, floor_s, _, _ = rows[10_000]
+            target("10,000 items: ours <= floor", ours_s <= floor_s,
+                   f"{ours_s * 1000:.0f} ms vs {floor_s * 1000:.0f} ms ({ours_s / floor_s:.3f}x)")
+        if 10_000 in rows and 100 in rows:
+            ratio = rows[10_000][1] / rows[100][1]
+            target("10,000 items <= 110x the time of 100", ratio <= 110, f"{ratio:.1f}x")
+        target("cold start <= 3x bare import (no functionConfig)", cold_s <= 3 * bare_s,
+               f"{cold_s / bare_s:.2f}x")
+        target("cold start <= 3x bare import (CompanionProxy functionConfig)", cold_cfg_s <= 3 * bare_s,
+               f"{cold_cfg_s / bare_s:.2f}x")
+        for n, (size, _, _, ours_rss, _) in rows.items():
+            allowed = 4 * size + bare_rss
+            target(f"{n:,} items: peak RSS <= 4x input + baseline", ours_rss <= allowed,
+                   f"{mib(ours_rss).strip()} vs {mib(allowed).strip()} "
+                   f"(peak - baseline = {(ours_rss - bare_rss) / size:.2f}x input)")
+    print()
+    print(f"{len(failures)} target(s) failed" + (": " + "; ".join(failures) if failures else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
