@@ -6,13 +6,16 @@ catalog's layout:
 
 - config.yaml: `exitCode`, `stdErr` (the whole kpt stderr, checked when the
   exit code is not 0), `allowExec`, and for `testType: eval` the `args` given
-  as `kpt fn eval --exec pipelock-companion -- k=v ...`;
+  as `kpt fn eval --exec pipelock-companion -- k=v ...`; the function is the
+  installed `pipelock-companion`, found on PATH (no `execPath`);
 - diff.patch: what the run changes in the package, as `git diff` shows it;
 - results.yaml: the FunctionResultList kpt writes to `--results-dir`.
 
 Each example runs twice in a temporary git repository: the first run must
-match .expected, the second must change nothing. Timings, temporary paths
-and trailing spaces in kpt's stderr are normalized. PIPELOCK_UPDATE_GOLDEN=1
+match .expected, the second must change nothing. Each also runs the other
+way (eval for a render example, with the Kptfile mutator's configPath or
+configMap; render for an eval one) and must give the same diff. Timings,
+temporary paths and trailing spaces in kpt's stderr are normalized. PIPELOCK_UPDATE_GOLDEN=1
 rewrites diff.patch, results.yaml and the exitCode/stdErr of config.yaml;
 review every rewritten file as carefully as code.
 
@@ -93,6 +96,8 @@ def _kpt(config, package, results_dir, mode=None):
     mode = mode or config.get("testType", "render")
     if mode == "eval":
         args = ["fn", "eval", str(package), "--exec", "pipelock-companion", "--results-dir", str(results_dir)]
+        if config.get("fnConfig"):
+            args += ["--fn-config", str(package / config["fnConfig"])]
         kv = [f"{k}={v}" for k, v in (config.get("args") or {}).items()]
         if kv:
             args += ["--", *kv]
@@ -207,15 +212,30 @@ def test_example(case, tmp_path):
     assert _diff(repo) == "", f"{case}: the second run changed the package"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if _config(c).get("testType") == "eval"])
-def test_eval_example_renders_the_same(case, tmp_path):
-    """An eval example's Kptfile holds the same settings as `configMap:`, so
-    `kpt fn render` must give exactly the diff that `kpt fn eval -- k=v` gave."""
-    config = _config(case)
+def _other_mode(case, config):
+    """The mode .expected was not made with, and the config.yaml that drives it:
+    eval takes the Kptfile mutator's configPath (--fn-config) or configMap (k=v)."""
+    if config.get("testType") == "eval":
+        return "render", config
+    mutator = yaml.safe_load(_read(os.path.join(EXAMPLES, case, "Kptfile")))["pipeline"]["mutators"][0]
+    other = dict(config, args=mutator.get("configMap") or {})
+    if "configPath" in mutator:
+        other["fnConfig"] = mutator["configPath"]
+    return "eval", other
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_render_and_eval_agree(case, tmp_path):
+    """Each example also runs the other way (`kpt fn eval --exec` for a render
+    example, `kpt fn render` for an eval one) with the same settings, and
+    must change the package exactly as .expected/diff.patch says."""
+    mode, config = _other_mode(case, _config(case))
     repo, package = _package(case, tmp_path)
-    proc = _kpt(config, package, tmp_path / "results", mode="render")
+    proc = _kpt(config, package, tmp_path / "results", mode=mode)
     assert proc.returncode == config.get("exitCode", 0), proc.stderr
     assert _diff(repo) == _read(os.path.join(EXAMPLES, case, ".expected", "diff.patch"))
+    if proc.returncode == 0:
+        assert _results(tmp_path / "results") == _read(os.path.join(EXAMPLES, case, ".expected", "results.yaml"))
 
 
 def test_metadata_yaml():
