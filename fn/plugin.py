@@ -52,9 +52,16 @@ def plugin_path(home):
 
 
 def command():
-    """argv that runs this installation of the function, from anywhere."""
+    """argv that runs this installation of the function, from anywhere.
+
+    `python -c` puts the working directory first on sys.path, and kustomize
+    runs plugins in the kustomization's directory: a `yaml.py` there would be
+    imported instead of PyYAML. The code drops that entry before importing.
+    """
     python = os.path.abspath(sys.executable)
-    return [python, "-c", "from pipelock_companion.cli import main; main()"]
+    code = ('import sys; sys.path[:] = [p for p in sys.path if p not in ("", ".")]; '
+            "from pipelock_companion.cli import main; main()")
+    return [python, "-c", code]
 
 
 def script():

@@ -65,7 +65,13 @@ def test_plugin_speaks_the_legacy_protocol_with_an_empty_path(tmp_path):
     shutil.copy(os.path.join(EXAMPLE, "pipelock.yaml"), config)
     with open(os.path.join(EXAMPLE, "agent.yaml"), "rb") as f:
         stream = f.read()
-    proc = subprocess.run([str(home / RELATIVE), str(config)], input=stream, capture_output=True, cwd=tmp_path,
+    # A module in the working directory (kustomize's: the kustomization's) is
+    # not imported in place of the function's own dependencies.
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "yaml.py").write_text("raise SystemExit('shadowed by the working directory')\n")
+    (work / "pipelock_companion.py").write_text("raise SystemExit('shadowed by the working directory')\n")
+    proc = subprocess.run([str(home / RELATIVE), str(config)], input=stream, capture_output=True, cwd=work,
                           env={"PATH": "/nonexistent"}, timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()
     docs = list(yaml.safe_load_all(proc.stdout))
@@ -121,7 +127,12 @@ def _kinds_names(text):
 def test_kubectl_kustomize_runs_the_installed_plugin(tmp_path):
     home = tmp_path / "plugins"
     assert _install(str(home), env=_clean_env()).returncode == 0
-    proc = _kustomize(EXAMPLE, _clean_env(KUSTOMIZE_PLUGIN_HOME=str(home)))
+    # kustomize runs the plugin in the kustomization's directory: a Python
+    # file there named like a dependency must not be imported.
+    folder = tmp_path / "kustomization"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "yaml.py").write_text("raise SystemExit('shadowed by the kustomization directory')\n")
+    proc = _kustomize(folder, _clean_env(KUSTOMIZE_PLUGIN_HOME=str(home)))
     assert proc.returncode == 0, proc.stderr
     docs = list(yaml.safe_load_all(proc.stdout))
     found = sorted(_kinds_names(proc.stdout))
