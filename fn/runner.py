@@ -5,6 +5,7 @@ on stdout and results, never a traceback: an unexpected failure becomes an
 error result and exit code 1.
 """
 
+import os
 import traceback
 
 from . import transform
@@ -100,8 +101,10 @@ def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
     out, results, fmt = process(data, config_text, mode, problem)
     stdout.write(out)
     # Results travel in the ResourceList; errors and warnings also go to
-    # stderr, which is all a plain stream (and kustomize's log) has.
+    # stderr, which is all a plain stream has. kustomize shows no results at
+    # all and asks for logs on stderr (LOG_TO_STDERR=true): it gets them all.
+    log_all = fmt == "stream" or os.environ.get("LOG_TO_STDERR") == "true"
     for result in results:
-        if result.severity != R.INFO or fmt == "stream":
+        if result.severity != R.INFO or log_all:
             stderr.write(R.format_line(result) + "\n")
     return EXIT_ERROR if R.has_errors(results) else EXIT_OK

@@ -32,6 +32,8 @@ def select(items, cfg):
     for item in items:
         if not item.is_mapping or item.generated or item.is_local_config():
             continue
+        if item.labels.get("app.kubernetes.io/managed-by") == names.MANAGED_BY:
+            continue  # our own proxy Deployment is never an agent, whatever the selector says
         inject = _inject(item)
         if not workloads.is_workload(item):
             if inject == "true":

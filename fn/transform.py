@@ -61,7 +61,8 @@ def run(items, function_config, fmt="resourcelist"):
     results += _upsert(out, generated)
     results += policies.check(out, agents, cfg)
     results += boundary.verify(out, agents, cfg)
-    results.append(_summary(agents, cfg))
+    if agents or not selected:  # when every selected workload failed, its errors say so
+        results.append(_summary(agents, cfg))
     return out, results
 
 

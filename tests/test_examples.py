@@ -40,12 +40,7 @@ EXAMPLES = os.path.join(ROOT, "examples")
 CASES = sorted(d for d in os.listdir(EXAMPLES) if os.path.isdir(os.path.join(EXAMPLES, d, ".expected")))
 REQUIRED = ["basic-deployment", "cronjob", "statefulset-shared-namespace", "strict-preset", "kustomize-transformer",
             "kustomize-generator", "configmap-config", "error-env-conflict"]
-KNOWN_BUGS = {
-    "error-env-conflict": (
-        "core bug: a workload that is selected but fails to patch (HTTPS_PROXY conflict) is dropped from the "
-        "summary, which then adds the warning 'no workload selected ... nothing changed'; .expected holds the "
-        "error alone"),
-}
+KNOWN_BUGS = {}
 GIT = ["git", "-c", "user.name=examples", "-c", "user.email=examples@invalid", "-c", "commit.gpgsign=false",
        "-c", "core.autocrlf=false", "-c", "diff.noprefix=false", "-c", "diff.renames=false"]
 

@@ -32,11 +32,6 @@ COMPANIONS = [("ConfigMap", PROXY), ("NetworkPolicy", f"{PROXY}-policy"), ("Depl
 # labels. Every Helm chart's selector (name, instance) is a subset of its
 # template labels (plus chart, version, managed-by), so the function rejects
 # its own policy and exits 1. Strict: fixing it fails these until the marker goes.
-SELECTOR_SUBSET_BUG = pytest.mark.xfail(strict=True, reason=(
-    "core bug: boundary check rejects the generated proxy NetworkPolicy when spec.selector is a subset of the "
-    "pod template labels (every Helm chart); exit 1"))
-
-
 def _read(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
@@ -66,7 +61,6 @@ def _kind_name(doc):
     return data["kind"], data["metadata"]["name"]
 
 
-@SELECTOR_SUBSET_BUG
 def test_every_input_document_comes_out_and_companions_are_added():
     rendered = _read(RENDERED)
     out, err, code = _post_render(rendered)
@@ -86,7 +80,6 @@ def test_every_input_document_comes_out_and_companions_are_added():
     assert all(d.startswith("# Source: research-agent/templates/") for d in outputs[:6])
 
 
-@SELECTOR_SUBSET_BUG
 def test_the_agent_deployment_only_gains_lines():
     rendered = _read(RENDERED)
     out, err, code = _post_render(rendered)
@@ -114,7 +107,6 @@ def test_the_agent_deployment_only_gains_lines():
     assert "defaultMode: 0444\n" in after
 
 
-@SELECTOR_SUBSET_BUG
 def test_companions_fit_a_helm_release():
     out, err, code = _post_render(_read(RENDERED))
     assert code == 0, err
@@ -130,7 +122,6 @@ def test_companions_fit_a_helm_release():
         "app.kubernetes.io/name": "research-agent", "app.kubernetes.io/instance": "demo"}}
 
 
-@SELECTOR_SUBSET_BUG
 def test_post_rendering_twice_changes_nothing():
     once, err, code = _post_render(_read(RENDERED))
     assert code == 0, err
@@ -139,7 +130,6 @@ def test_post_rendering_twice_changes_nothing():
     assert twice == once
 
 
-@SELECTOR_SUBSET_BUG
 def test_wrapper_script_for_helm_without_post_renderer_args(tmp_path):
     """Helm before 3.10 runs the post-renderer without arguments: the
     two-line wrapper of usage-paths.md does the same as the arguments."""

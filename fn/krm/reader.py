@@ -11,6 +11,7 @@ from crashing, hanging or exhausting the process.
 """
 
 import re
+from sys import intern
 
 import yaml
 from yaml import (
@@ -92,17 +93,24 @@ def decode(data):
 
 def read(text):
     """Parse input text; never raises for bad YAML, returns errors instead."""
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): that would copy the whole input
         return Parsed("resourcelist", errors=[InputError("input is empty: expected a ResourceList on stdin")])
     try:
         return _Walker(text).read_stream()
     except InputError as err:
         return _recover(text, err)
     except yaml.YAMLError as err:
-        return _recover(text, _yaml_error(err))
+        return _recover(text, _yaml_error(err, text=text))
 
 
-def _yaml_error(err, line_offset=0):
+def _yaml_error(err, line_offset=0, text=None):
+    if isinstance(err, yaml.reader.ReaderError):
+        # A character YAML does not allow (NUL, other control characters);
+        # libyaml gives its byte offset, not a mark.
+        char = f" #x{err.character:04x}" if isinstance(err.character, int) else ""
+        line = _line_at_byte(text, err.position) if text is not None else None
+        return InputError(f"malformed YAML: unacceptable character{char}: {err.reason}",
+                          line + line_offset if line else None)
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     problem = getattr(err, "problem", None) or str(err)
     context = getattr(err, "context", None)
@@ -110,12 +118,28 @@ def _yaml_error(err, line_offset=0):
     return InputError(message, mark.line + 1 + line_offset if mark else None)
 
 
+def _line_at_byte(text, offset):
+    """The 1-based line of the character at UTF-8 byte `offset` of `text`."""
+    line, done, step = 1, 0, 1 << 16
+    for start in range(0, len(text), step):
+        chunk = text[start:start + step]
+        size = len(chunk.encode("utf-8"))
+        if done + size > offset:
+            encoded = chunk.encode("utf-8")[:offset - done]
+            return line + encoded.count(b"\n")
+        line += chunk.count("\n")
+        done += size
+    return line
+
+
 class _Walker:
     """One pass over the events of a whole input text."""
 
     def __init__(self, text):
         self.text = text
-        self.parser = yamlio._Parser(text)
+        # Fed in pieces: given the whole str, the parser would first encode
+        # all of it to UTF-8, one more copy of the input in memory.
+        self.parser = yamlio._Parser(_Pieces(text))
         self.anchors = {}
         self.real = 0
         self.expanded = 0
@@ -192,13 +216,14 @@ class _Walker:
             elif key in ("apiVersion", "kind") and isinstance(value, ScalarEvent):
                 self.count(value)
                 end = self.scalar_end(value)
-                setattr(item, "api_version" if key == "apiVersion" else "kind", value.value)
+                # interned: thousands of items share a few apiVersions and kinds
+                setattr(item, "api_version" if key == "apiVersion" else "kind", intern(value.value))
             elif top and key == "items" and isinstance(value, SequenceStartEvent):
                 item.rl_items, end = self.read_items(value)
             elif top and key == "functionConfig" and isinstance(value, MappingStartEvent):
                 fc = Item(self.text, value.start_mark.index, value.start_mark.column, value.start_mark.line + 1)
                 fc.flow = bool(value.flow_style)
-                fc.end = end = self.consume(value, 2)[1]
+                fc.end = end = self.in_own_scope(self.consume, value, 2)[1]
                 item.rl_function_config = fc
             else:
                 end = self.consume(value, 2)[1]
@@ -213,9 +238,21 @@ class _Walker:
             ev = self.next()
             if isinstance(ev, SequenceEndEvent):
                 return items, ev.end_mark.index if first.flow_style else end
-            item = self.read_item(ev)
+            item = self.in_own_scope(self.read_item, ev)
             items.append(item)
             end = item.end
+
+    def in_own_scope(self, read, *args):
+        """Read an item (or the functionConfig) with its own anchors and alias
+        budget: each is written back, and by kpt into its own file, from its
+        own text, where an alias to another item's anchor would dangle; and
+        many benign items must not buy one item a bigger alias budget."""
+        outer = self.anchors, self.real, self.expanded
+        self.anchors, self.real, self.expanded = {}, 0, 0
+        try:
+            return read(*args)
+        finally:
+            self.anchors, self.real, self.expanded = outer
 
     def key_of(self, ev, keys, depth):
         """Consume a mapping key; reject duplicates as kyaml does."""
@@ -288,7 +325,8 @@ class _Walker:
                 parent[5] += size
                 if parent[2] is not None:  # mapping
                     if parent[4]:
-                        key = _intern(ev.value) if isinstance(ev, ScalarEvent) else repr(value)
+                        # interned: every item's metadata repeats the same keys
+                        key = intern(ev.value) if isinstance(ev, ScalarEvent) else repr(value)
                         if key in parent[2]:
                             raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
                         parent[2].add(key)
@@ -311,12 +349,13 @@ class _Walker:
     def alias(self, ev):
         size = self.anchors.get(ev.anchor)
         if size is None:
-            raise InputError(f"alias *{ev.anchor} refers to no anchor before it", ev.start_mark.line + 1)
+            raise InputError(f"alias *{ev.anchor} refers to no anchor before it in the same resource "
+                             "(each resource must be readable on its own)", ev.start_mark.line + 1)
         self.expanded += size
         if self.expanded > MAX_ALIAS_EXPANSION and self.expanded > ALIAS_RATIO * self.real:
             raise InputError(
-                f"aliases expand this document to more than {self.expanded} nodes "
-                f"({ALIAS_RATIO}x its size): refusing a possible alias bomb",
+                f"aliases expand this resource by {self.expanded} nodes, more than {MAX_ALIAS_EXPANSION} "
+                f"and more than {ALIAS_RATIO}x its own {self.real}: refusing a possible alias bomb",
                 ev.start_mark.line + 1,
             )
         return size
@@ -333,7 +372,21 @@ def _scalar(ev):
 
 
 Resolver = yamlio.Resolver12()
-_intern = __import__("sys").intern
+
+
+class _Pieces:
+    """A text as a file-like object the parser reads a piece at a time."""
+
+    __slots__ = ("text", "pos")
+
+    def __init__(self, text):
+        self.text = text
+        self.pos = 0
+
+    def read(self, size=-1):
+        start = self.pos
+        self.pos = len(self.text) if size is None or size < 0 else min(len(self.text), start + size)
+        return self.text[start:self.pos]
 
 
 def _dash_prefix(text, items):
@@ -457,7 +510,7 @@ def _read_piece(chunk, first_line, errors, as_item):
                                  ref=_guess_ref(chunk)))
         return []
     except yaml.YAMLError as err:
-        error = _yaml_error(err, first_line)
+        error = _yaml_error(err, first_line, text=piece)
         error.ref = _guess_ref(chunk)
         errors.append(error)
         return []

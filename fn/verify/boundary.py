@@ -48,10 +48,19 @@ def verify(items, agents, cfg):
     dns = cfg["dns"]
     results = []
     for agent in agents:
-        violations = reachability.check_agent(
-            policies, agent.namespace or "default", agent.pod_labels, names.proxy_labels(agent.proxy),
-            dns=(dns["namespace"], dns["podLabels"]), dns_cidrs=dns["cidrs"], permits=_permits(agent),
-            forbidden=cfg["proxyEgress"]["denyCIDRs"], namespaces=namespaces)
+        namespace = agent.namespace or "default"
+        proxy_labels = names.proxy_labels(agent.proxy)
+        dns_spec = (dns["namespace"], dns["podLabels"])
+        # The agent's own pod carries all its template labels; but every pod
+        # the workload's selector picks is an agent pod, so those may reach
+        # the proxy (the proxy policy admits exactly them).
+        admitted = (agent.selector or {}).get("matchLabels") or agent.pod_labels
+        violations = (
+            reachability.agent_egress(policies, namespace, agent.pod_labels, proxy_labels, dns=dns_spec,
+                                      dns_cidrs=dns["cidrs"], permits=_permits(agent), namespaces=namespaces)
+            + reachability.proxy_ingress(policies, namespace, admitted, proxy_labels, namespaces=namespaces)
+            + reachability.proxy_egress(policies, namespace, proxy_labels, dns=dns_spec, dns_cidrs=dns["cidrs"],
+                                        forbidden=cfg["proxyEgress"]["denyCIDRs"], namespaces=namespaces))
         results += [_result(v, agent, by_key) for v in _first_per_rule(violations)]
         results += _no_proxy_without_route(agent, cfg)
     return results
