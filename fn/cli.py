@@ -1,19 +1,19 @@
-"""Command-line entry points: the only place that touches stdin, stdout, files.
-
-    pipelock-companion                       KRM function: ResourceList on stdin
-    pipelock-companion --config FILE         plain YAML stream in and out (Helm --post-renderer)
-    pipelock-companion verify [--config F]   report only, change nothing
-    pipelock-companion probes --config F     the bypass-closure probe bundle for the agents in stdin
-    pipelock-companion install-plugin [DIR]  kustomize legacy exec plugin (kubectl kustomize)
-    pipelock-companion PLUGIN_CONFIG_FILE    (as that plugin: resources as a stream on stdin)
-"""
+"""Command-line entry points: the only place that reads arguments and
+hands stdin/stdout to the runner."""
 
 import os
 import sys
 
 from . import __version__
 
-USAGE = __doc__
+USAGE = """usage:
+  pipelock-companion                        KRM function: a ResourceList on stdin, the result on stdout
+  pipelock-companion --config FILE          a plain YAML stream in and out (Helm --post-renderer)
+  pipelock-companion verify [--config FILE] check the boundary only, change nothing
+  pipelock-companion probes [--config FILE] the live bypass-closure probe Jobs for the agents on stdin
+  pipelock-companion install-plugin [DIR]   install the kustomize exec plugin (kubectl kustomize)
+  pipelock-companion --version
+"""
 
 
 def main(argv=None):

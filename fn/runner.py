@@ -61,6 +61,8 @@ def _input_error(err):
 
 
 def _config_from_text(text):
+    if not text.strip():
+        return None, [R.Result("the config file is empty: it must hold a CompanionProxy (or a ConfigMap)", R.ERROR)]
     parsed = reader.read(text)
     problems = [R.Result(f"cannot read the config file: {e.describe()}", R.ERROR) for e in parsed.errors]
     if problems:
