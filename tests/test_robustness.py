@@ -206,6 +206,17 @@ def test_aliases_to_an_anchor_in_another_item_of_a_passthrough_item_are_refused_
     assert_rejected(resource_list(BEFORE, anchored, user, AFTER), "*whole")
 
 
+def test_anchors_shared_within_a_document_that_is_not_a_resource_list_are_fine():
+    # Only the items of a ResourceList are separate resources; a resource
+    # of a plain stream may have an `items:` list whose entries share anchors.
+    doc = (b"apiVersion: example.com/v1\nkind: Inventory\nmetadata:\n  name: inv\n"
+           b"items:\n- &a {b: 1}\n- *a\nother: *a\n")
+    out, err, code = run(doc)
+    assert code == 0, err
+    assert_clean(out, err)
+    assert out == doc.decode()
+
+
 def test_a_hidden_alias_bomb_is_refused_in_a_large_list_too():
     # The expansion budget is per item (each item is its own document for
     # kpt and kubectl), so many benign items do not buy one item a larger

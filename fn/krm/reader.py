@@ -143,6 +143,8 @@ class _Walker:
         self.anchors = {}
         self.real = 0
         self.expanded = 0
+        self.outer_anchors = []  # anchors of the enclosing scopes (see in_own_scope)
+        self.crossings = []  # aliases from one item to an anchor outside it
 
     def next(self):
         return self.parser.get_event()
@@ -157,6 +159,7 @@ class _Walker:
             if not isinstance(ev, DocumentStartEvent):  # pragma: no cover - libyaml guarantees it
                 raise InputError("malformed YAML stream")
             self.anchors, self.real, self.expanded = {}, 0, 0
+            self.crossings = []
             root = self.read_item(self.next(), top=True)
             end = self.next()
             if not isinstance(end, DocumentEndEvent):  # pragma: no cover
@@ -168,6 +171,8 @@ class _Walker:
         docs = [d for d in docs if not d.is_null]
         if len(docs) == 1 and docs[0].kind in RESOURCE_LIST_KINDS and docs[0].rl_items is not None:
             rl = docs[0]
+            if self.crossings:  # fine within one document, not between the items of a ResourceList
+                raise self.crossings[0]
             errors = [
                 InputError(f"items[{i}] is not a mapping: a KRM resource is a mapping with apiVersion, kind and metadata", it.line)
                 for i, it in enumerate(rl.rl_items)
@@ -194,6 +199,7 @@ class _Walker:
         ResourceList's items and functionConfig when `top`)."""
         start = first.start_mark.index
         item = Item(self.text, start, first.start_mark.column, first.start_mark.line + 1)
+        real, expanded = self.real, self.expanded
         if not isinstance(first, MappingStartEvent):
             item.end = self.consume(first, 1)[1]
             item.is_mapping = False
@@ -228,6 +234,8 @@ class _Walker:
             else:
                 end = self.consume(value, 2)[1]
         item.end = end
+        if first.anchor is not None:
+            self.anchors[first.anchor] = self.real - real + self.expanded - expanded
         return item
 
     def read_items(self, first):
@@ -248,10 +256,15 @@ class _Walker:
         own text, where an alias to another item's anchor would dangle; and
         many benign items must not buy one item a bigger alias budget."""
         outer = self.anchors, self.real, self.expanded
+        self.outer_anchors.append(self.anchors)
         self.anchors, self.real, self.expanded = {}, 0, 0
         try:
             return read(*args)
         finally:
+            self.outer_anchors.pop()
+            # still visible to the rest of the document: a list under `items`
+            # of a document that is not a ResourceList may share anchors
+            outer[0].update(self.anchors)
             self.anchors, self.real, self.expanded = outer
 
     def key_of(self, ev, keys, depth):
@@ -348,6 +361,12 @@ class _Walker:
 
     def alias(self, ev):
         size = self.anchors.get(ev.anchor)
+        if size is None:
+            size = next((a[ev.anchor] for a in reversed(self.outer_anchors) if ev.anchor in a), None)
+            if size is not None:
+                self.crossings.append(InputError(
+                    f"alias *{ev.anchor} refers to an anchor outside its resource "
+                    "(each resource must be readable on its own)", ev.start_mark.line + 1))
         if size is None:
             raise InputError(f"alias *{ev.anchor} refers to no anchor before it in the same resource "
                              "(each resource must be readable on its own)", ev.start_mark.line + 1)
