@@ -351,7 +351,26 @@ def test_a_truncated_document_is_an_error_and_the_complete_items_survive(cut):
     assert names(doc) == ["before", "after"]
 
 
+@pytest.mark.parametrize("data", [b"", b"   \n\n  \n", b"\xef\xbb\xbf", b"# only a comment\n"])
+def test_empty_input_is_an_error_with_a_resource_list_out(data):
+    out, err, code = run(data)
+    assert code == 1
+    assert_clean(out, err)
+    doc = parse(out)
+    assert doc["items"] == []
+    assert errors(doc)
+
+
 # --- the shape of the ResourceList ----------------------------------------
+
+@pytest.mark.parametrize("items", [b"items: 5\n", b"items: just text\n", b"items:\n  a: b\n"])
+def test_items_that_are_not_a_list_are_an_error(items):
+    # Exit 0 with `items: []` would tell kpt the package is now empty.
+    out, err, code = run(b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n" + items)
+    assert code == 1
+    assert_clean(out, err)
+    assert any("items" in m and "list" in m for m in errors(parse(out)))
+
 
 def test_empty_items_are_fine():
     for items in (b"items: []\n", b"items:\n", b"items: ~\n"):
@@ -360,9 +379,25 @@ def test_empty_items_are_fine():
         assert parse(out)["items"] == []
 
 
+@pytest.mark.parametrize("fc", [b"functionConfig: hello\n", b"functionConfig: [1, 2]\n", b"functionConfig: 0\n"])
+def test_a_function_config_that_is_not_a_mapping_is_an_error(fc):
+    # Running with the defaults instead would ignore what the user asked for.
+    assert_rejected(resource_list(BEFORE, AFTER) + fc, "functionConfig")
+
+
 def test_an_empty_function_config_means_none():
     for fc in (b"functionConfig:\n", b"functionConfig: {}\n", b"functionConfig: ~\n"):
         assert_accepted(resource_list(BEFORE, AFTER) + fc)
+
+
+def test_two_resource_lists_in_one_input_are_an_error():
+    # Not a stream of resources: taking the second as a resource would hide
+    # every workload in both from the function.
+    one = resource_list(BEFORE, AGENT)
+    out, err, code = run(one + b"---\n" + one)
+    assert code == 1
+    assert_clean(out, err)
+    assert "ResourceList" in err
 
 
 # --- items the function cannot identify ------------------------------------

@@ -143,6 +143,7 @@ class _Walker:
         self.anchors = {}
         self.real = 0
         self.expanded = 0
+        self.shape_errors = []  # a ResourceList's items or functionConfig of the wrong kind
         self.outer_anchors = []  # anchors of the enclosing scopes (see in_own_scope)
         self.crossings = []  # aliases from one item to an anchor outside it
 
@@ -169,6 +170,8 @@ class _Walker:
 
     def assemble(self, docs):
         docs = [d for d in docs if not d.is_null]
+        if not docs:  # only comments, `---` or `~`: writing nothing back would empty a kpt package
+            return Parsed("resourcelist", errors=[InputError("input holds no YAML document: expected a ResourceList")])
         if len(docs) == 1 and docs[0].kind in RESOURCE_LIST_KINDS and docs[0].rl_items is not None:
             rl = docs[0]
             if self.crossings:  # fine within one document, not between the items of a ResourceList
@@ -179,11 +182,18 @@ class _Walker:
                 if not it.is_mapping
             ]
             prefix = _dash_prefix(self.text, rl.rl_items)
+            errors += self.shape_errors
             return Parsed("resourcelist", (rl.api_version, rl.kind), rl.rl_items, rl.rl_function_config, errors, prefix)
         if len(docs) == 1 and docs[0].kind in RESOURCE_LIST_KINDS:
             rl = docs[0]
-            return Parsed("resourcelist", (rl.api_version, rl.kind), [], rl.rl_function_config)
+            return Parsed("resourcelist", (rl.api_version, rl.kind), [], rl.rl_function_config, self.shape_errors)
         errors = [
+            InputError(f"the input holds {len(docs)} documents, one of them a {d.kind}: expected one ResourceList "
+                       "(or, with --config, a stream of resources)", d.line)
+            for d in docs
+            if d.kind in RESOURCE_LIST_KINDS and d.rl_items is not None
+        ][:1]
+        errors += [
             InputError("document is not a mapping: a KRM resource is a mapping with apiVersion, kind and metadata", d.line)
             for d in docs
             if not d.is_mapping
@@ -226,6 +236,15 @@ class _Walker:
                 setattr(item, "api_version" if key == "apiVersion" else "kind", intern(value.value))
             elif top and key == "items" and isinstance(value, SequenceStartEvent):
                 item.rl_items, end = self.read_items(value)
+            elif top and key == "items" and not _is_null(value):
+                # Reading it as no items would tell kpt the package is now empty.
+                self.shape_errors.append(InputError("items is not a list: a ResourceList holds its resources "
+                                                    "as a list under items", value.start_mark.line + 1))
+                end = self.consume(value, 2)[1]
+            elif top and key == "functionConfig" and not _is_null(value) and not isinstance(value, MappingStartEvent):
+                # Running with the defaults would ignore what the caller asked for.
+                self.shape_errors.append(InputError("functionConfig is not a mapping", value.start_mark.line + 1))
+                end = self.consume(value, 2)[1]
             elif top and key == "functionConfig" and isinstance(value, MappingStartEvent):
                 fc = Item(self.text, value.start_mark.index, value.start_mark.column, value.start_mark.line + 1)
                 fc.flow = bool(value.flow_style)
@@ -378,6 +397,10 @@ class _Walker:
                 ev.start_mark.line + 1,
             )
         return size
+
+
+def _is_null(ev):
+    return isinstance(ev, ScalarEvent) and ev.implicit[0] and ev.value in ("", "~", "null", "Null", "NULL")
 
 
 def _scalar(ev):
