@@ -261,6 +261,23 @@ def test_deep_block_mappings_are_refused():
     assert_rejected(resource_list(BEFORE, configmap("deep", lines), AFTER), "nesting deeper than", timeout=30)
 
 
+@pytest.mark.parametrize("where", ["metadata", "functionConfig", "top"])
+def test_deep_nesting_elsewhere_is_refused(where):
+    deep = deep_flow(100_000)
+    if where == "metadata":
+        data = resource_list(BEFORE, b"- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: deep, labels: "
+                             + deep + b"}\n", AFTER)
+        assert_rejected(data, "nesting deeper than", timeout=30)
+    elif where == "functionConfig":
+        data = resource_list(BEFORE, AFTER) + b"functionConfig: {apiVersion: v1, kind: ConfigMap, data: " + deep + b"}\n"
+        assert_rejected(data, "nesting deeper than", timeout=30)
+    else:
+        out, err, code = run(deep + b"\n", timeout=30)
+        assert code == 1
+        assert_clean(out, err)
+        assert "nesting deeper than" in err
+
+
 def nested_item(depth):
     """An item nested `depth` levels deep, its own mapping counted as level 1."""
     return configmap("nested", b"    deep: " + deep_flow(depth - 2) + b"\n")
@@ -303,6 +320,11 @@ def test_duplicate_keys_of_the_resource_list_itself_are_an_error():
     assert code == 1
     assert_clean(out, err)
     assert any("duplicate mapping key 'items'" in m for m in errors(parse(out)))
+
+
+def test_tab_indentation_is_an_error():
+    item = b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n\tname: tabbed\n"
+    assert_rejected(resource_list(BEFORE, item, AFTER), "malformed YAML")
 
 
 def test_invalid_utf8_is_an_error_naming_the_byte():

@@ -498,7 +498,7 @@ def _recover_resource_list(lines, error):
             for err in errors[before:]:
                 err.where = f"items[{item_count[0]}]"
             item_count[0] += 1
-        elif section == "functionConfig" and chunk:
+        elif section == "functionConfig" and any(_content(line) for line in chunk):
             got = _read_piece(chunk, chunk_start, errors, as_item=False)
             function_config = got[0] if got else None
 
@@ -508,7 +508,8 @@ def _recover_resource_list(lines, error):
                 flush()
                 section, chunk, chunk_start = "item", ["  " + line[2:]], number
                 continue
-        elif line and not line.startswith((" ", "#")):
+        elif line and not line[0].isspace() and not line.startswith("#"):
+            # a top-level key (a line indented by a tab belongs to the piece it is in)
             flush()
             chunk = []
             key = line.split(":", 1)[0].strip()
@@ -517,7 +518,9 @@ def _recover_resource_list(lines, error):
                 header[0 if key == "apiVersion" else 1] = value.strip("'\"")
             section = {"items": "items", "functionConfig": "functionConfig"}.get(key)
             if section == "functionConfig":
-                chunk_start = number + 1
+                chunk_start = number if value else number + 1
+                if value:  # `functionConfig: {...}` on the key's own line
+                    chunk = [" " * (len(line) - len(line.split(":", 1)[1].lstrip())) + line.split(":", 1)[1].lstrip()]
             continue
         if section in ("item", "functionConfig"):
             chunk.append(line)
@@ -525,6 +528,11 @@ def _recover_resource_list(lines, error):
     if not errors:
         errors.append(error)
     return Parsed("resourcelist", tuple(header), items, function_config, errors)
+
+
+def _content(line):
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
 
 
 def _recover_stream(lines, error):
