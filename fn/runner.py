@@ -25,7 +25,13 @@ def process(data, config_text=None, mode=None, config_problem=None):
         parsed = reader.Parsed("resourcelist", errors=[err])
         return writer.write(parsed, [], [_input_error(err)]), [_input_error(err)], parsed.fmt
     parsed = reader.read(text)
+    if parsed.fmt == "stream" and config_text is None and not any(i.is_mapping and i.kind for i in parsed.items):
+        # Neither a ResourceList nor a stream of resources: answer as the KRM
+        # contract asks, with a ResourceList that says what is wrong.
+        problem = reader.InputError("input is neither a ResourceList nor a stream of Kubernetes resources")
+        parsed = reader.Parsed("resourcelist", errors=parsed.errors or [problem])
     results += [_input_error(err) for err in parsed.errors]
+    results += _unidentified(parsed)
     function_config = parsed.function_config
     if config_text is not None:
         function_config, problems = _config_from_text(config_text)
@@ -43,6 +49,24 @@ def process(data, config_text=None, mode=None, config_problem=None):
                 f"internal error: {type(err).__name__}: {err}; the input is returned unchanged. "
                 f"Please report this with the input that caused it. {_where(err)}", R.ERROR))
     return writer.write(parsed, items, results), results, parsed.fmt
+
+
+def _unidentified(parsed):
+    """Items without apiVersion, kind or metadata.name pass through untouched,
+    but kpt refuses to write them back: say so."""
+    out = []
+    for index, item in enumerate(parsed.items):
+        if not item.is_mapping:
+            continue
+        missing = [field for field, value in (("apiVersion", item.api_version), ("kind", item.kind),
+                                               ("metadata.name", item.name)) if not value]
+        if missing:
+            where = f"items[{index}]" if parsed.fmt == "resourcelist" else f"document {index}"
+            out.append(R.Result(
+                f"{where} (line {item.line}) has no {', '.join(missing)}: it is not a KRM resource; passed through "
+                "unchanged, but kpt and kubectl will reject it", R.WARNING,
+                field=R.field(where + "." + missing[0])))
+    return out
 
 
 def _where(err):
@@ -91,8 +115,25 @@ def _with_mode(function_config, mode):
     return Item.from_data({**base, "spec": spec})
 
 
+def _read_limited(stream, limit, chunk=1 << 20):
+    """All of `stream`, or, once it passes `limit`, only enough to say so:
+    an oversized input is refused without being held in memory."""
+    chunks, total = [], 0
+    while True:
+        block = stream.read(chunk)
+        if not block:
+            return b"".join(chunks)
+        total += len(block)
+        if total > limit:
+            chunks.clear()
+            while stream.read(chunk):  # drain, so the writer is not killed by SIGPIPE
+                total += chunk
+            return reader.Oversized(total)
+        chunks.append(block)
+
+
 def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
-    data = stdin.read()
+    data = _read_limited(stdin, reader.MAX_INPUT_BYTES)
     config_text = problem = None
     if config_path is not None:
         try:

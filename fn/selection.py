@@ -87,6 +87,9 @@ def _agent_for_item(item, cfg, total):
     def problem(message, path, current=None):
         return None, [R.Result(message, R.ERROR, item.ref(), R.field(path, current), item.file())]
 
+    if item.name is None:
+        return problem(f"{item.kind} has no metadata.name (a string): a workload needs a name to name its companion",
+                       "metadata.name")
     data = item.data
     kind = item.kind
     template = workloads.template_path_text(kind)

@@ -74,9 +74,19 @@ class Parsed:
         self.dash_prefix = dash_prefix
 
 
+class Oversized:
+    """Stands for an input that was not kept because it passed the limit."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def __len__(self):
+        return self.size
+
+
 def decode(data):
     """Text from stdin bytes: UTF-8 (a BOM is dropped), line breaks as LF."""
-    if len(data) > MAX_INPUT_BYTES:
+    if isinstance(data, Oversized) or len(data) > MAX_INPUT_BYTES:
         raise InputError(f"input is {len(data)} bytes, more than the limit of {MAX_INPUT_BYTES}")
     try:
         text = data.decode("utf-8")
