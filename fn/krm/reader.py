@@ -172,6 +172,7 @@ class _Walker:
             self.anchors, self.real, self.expanded = {}, 0, 0
             self.crossings = []
             root = self.read_item(self.next(), top=True)
+            root.end = _with_trailing_comments(self.text, root.end, root.col)
             end = self.next()
             if not isinstance(end, DocumentEndEvent):  # pragma: no cover
                 raise InputError("malformed YAML document")
@@ -258,7 +259,8 @@ class _Walker:
             elif top and key == "functionConfig" and isinstance(value, MappingStartEvent):
                 fc = Item(self.text, value.start_mark.index, value.start_mark.column, value.start_mark.line + 1)
                 fc.flow = bool(value.flow_style)
-                fc.end = end = self.in_own_scope(self.consume, value, 2)[1]
+                end = self.in_own_scope(self.consume, value, 2)[1]
+                fc.end = _with_trailing_comments(self.text, end, fc.col)
                 item.rl_function_config = fc
             else:
                 end = self.consume(value, 2)[1]
@@ -276,6 +278,7 @@ class _Walker:
             if isinstance(ev, SequenceEndEvent):
                 return items, ev.end_mark.index if first.flow_style else end
             item = self.in_own_scope(self.read_item, ev)
+            item.end = _with_trailing_comments(self.text, item.end, item.col)
             items.append(item)
             end = item.end
 
@@ -407,6 +410,35 @@ class _Walker:
                 ev.start_mark.line + 1,
             )
         return size
+
+
+def _with_trailing_comments(text, end, col):
+    """Where an item's text ends, with what belongs to it after its last
+    content: the rest of its last line when that is a comment (or spaces),
+    and the comment lines below it indented at least as far as the item.
+    (A comment at the column of the `- ` is the next item's head comment.)"""
+    size = len(text)
+    if end > 0 and text[end - 1] != "\n":
+        eol = text.find("\n", end)
+        eol = size if eol < 0 else eol
+        rest = text[end:eol]
+        if rest.strip(" \t") and not (rest[0] in " \t" and rest.lstrip(" \t").startswith("#")):
+            return end  # more content on the line: a flow collection goes on
+        end = eol
+        pos = eol + 1
+    else:
+        pos = end
+    while pos < size:
+        eol = text.find("\n", pos)
+        eol = size if eol < 0 else eol
+        line = text[pos:eol]
+        content = line.lstrip(" \t")
+        if content.startswith("#") and len(line) - len(content) >= col:
+            end = eol
+        elif content:
+            break
+        pos = eol + 1
+    return end
 
 
 def _is_null(ev):
