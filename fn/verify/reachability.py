@@ -107,15 +107,19 @@ class Permit:
 
 
 def _outside(forbidden):
-    """A Permit for every address outside the forbidden ranges, on any port."""
-    ranges = [ipaddress.ip_network(c, strict=False) for c in forbidden]
+    """A Permit for every address outside the forbidden ranges, on any port.
+    A malformed range is listed in the Permit's problems and forbids nothing."""
+    problems = []
+    where = netpol.Where("forbidden ranges", problems)
+    blocks = [netpol.compile_block({"cidr": c}, f"forbidden[{i}]", where) for i, c in enumerate(forbidden)]
+    ranges = [b.network for b in blocks if b is not None]
     blocks = []
     for everything in (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")):
         same = [r for r in ranges if r.version == everything.version]
         if any(r.prefixlen == 0 for r in same):
             continue
         blocks.append(netpol.Block(everything, same))
-    return Permit(blocks=blocks)
+    return Permit(blocks=blocks, problems=problems)
 
 
 def _dns_permits(dns, dns_cidrs):
