@@ -72,3 +72,32 @@ def test_mode_verify_in_the_function_config():
     out, _, code = run_function(package.encode())
     assert code == 1
     assert len(_items(out)) == len(_items(package))
+
+
+def test_a_policy_the_api_server_would_reject_is_reported():
+    bad = """- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: typo
+    namespace: agents
+  spec:
+    podSelector:
+      matchExpressions: [{key: app, operator: Is, values: [x]}]
+    policyTypes: [Egress]
+"""
+    out, _, code = run_function(_generated().replace("\nitems:\n", "\nitems:\n" + bad, 1).encode(), ["verify"])
+    warnings = [r for r in yaml.safe_load(out)["results"] if r["severity"] == "warning"]
+    assert code == 0
+    assert any(r["resourceRef"]["name"] == "typo" and "operator 'Is'" in r["message"] for r in warnings)
+
+
+def test_metadata_stays_forbidden_when_deny_cidrs_drop_it():
+    """A config that empties denyCIDRs still may not open cloud metadata to the proxy."""
+    with open(os.path.join(GOLDEN, "deployment", "input.yaml"), encoding="utf-8") as f:
+        package = f.read()
+    package += ("functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
+                "  metadata:\n    name: open\n  spec:\n    proxyEgress:\n      denyCIDRs: []\n")
+    out, _, code = run_function(package.encode())
+    assert code == 1
+    errors = [r["message"] for r in yaml.safe_load(out)["results"] if r["severity"] == "error"]
+    assert any("169.254" in m for m in errors), errors

@@ -1,48 +1,103 @@
-"""Resource selection with the kpt/kyaml Selector semantics.
+"""Selection: Kubernetes label selectors, and resource selectors with the
+kpt/kyaml semantics.
 
-Every field that is set must match (AND); within a list field, any entry
-matches (OR); an empty or missing field matches everything. Label
-requirements follow Kubernetes label selectors.
+Every field of a resource selector that is set must match (AND); within a
+list field, any entry matches (OR); an empty or missing field matches
+everything. Label selectors are compiled once (and checked as the API
+server checks them); the NetworkPolicy analysis uses the same code.
 """
 
 
-def matches_labels(selector, labels):
-    """Kubernetes LabelSelector semantics (matchLabels AND matchExpressions).
-
-    Returns False for an invalid selector: an invalid selector selects nothing.
-    """
-    if not isinstance(selector, dict):
-        return False
-    labels = labels or {}
-    match_labels = selector.get("matchLabels") or {}
-    if not isinstance(match_labels, dict):
-        return False
-    for key, value in match_labels.items():
-        if labels.get(key) != str(value):
-            return False
-    expressions = selector.get("matchExpressions") or []
-    if not isinstance(expressions, list):
-        return False
-    return all(matches_requirement(req, labels) for req in expressions)
+OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
-def matches_requirement(requirement, labels):
-    if not isinstance(requirement, dict):
-        return False
-    key, operator = requirement.get("key"), requirement.get("operator")
-    values = requirement.get("values") or []
-    if not isinstance(values, list):
-        return False
-    values = [str(v) for v in values]
+def matches_labels(raw, labels):
+    """Whether a label selector (as written in a manifest) selects `labels`.
+    An invalid selector selects nothing, as the API server would not have it."""
+    compiled, _ = compile_selector(raw)
+    return compiled is not None and compiled.matches(labels or {})
+
+
+class Selector:
+    """A valid label selector: `equal` (matchLabels) and `requirements`,
+    each (key, operator, frozenset of values)."""
+
+    __slots__ = ("equal", "requirements")
+
+    def __init__(self, equal, requirements):
+        self.equal = equal
+        self.requirements = requirements
+
+    def matches(self, labels):
+        for key, value in self.equal.items():
+            if labels.get(key) != value:
+                return False
+        return all(_requirement_holds(req, labels) for req in self.requirements)
+
+
+def _requirement_holds(requirement, labels):
+    key, operator, values = requirement
     if operator == "In":
-        return key in labels and labels[key] in values
+        return labels.get(key) in values
     if operator == "NotIn":
-        return key not in labels or labels[key] not in values
+        return labels.get(key) not in values  # a missing key is not in the values
     if operator == "Exists":
         return key in labels
-    if operator == "DoesNotExist":
-        return key not in labels
-    return False
+    return key not in labels
+
+
+def compile_selector(raw):
+    """(Selector, None), or (None, why) for an invalid one, which selects nothing."""
+    if not isinstance(raw, dict):
+        return None, f"a label selector must be a mapping, not {type(raw).__name__}: it selects nothing"
+    equal = raw.get("matchLabels")
+    expressions = raw.get("matchExpressions")
+    reason = _match_labels_problem(equal) or _expressions_problem(expressions)
+    if reason:
+        return None, reason + ": the API server rejects it; it selects nothing here"
+    requirements = tuple((e["key"], e["operator"], frozenset(e.get("values") or ())) for e in expressions or ())
+    return Selector(dict(equal or {}), requirements), None
+
+
+def _match_labels_problem(equal):
+    if equal is None:
+        return None
+    if not isinstance(equal, dict):
+        return "matchLabels must be a mapping"
+    for key, value in equal.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            return f"matchLabels {key!r}: {value!r}: label keys and values must be strings"
+    return None
+
+
+def _expressions_problem(expressions):
+    if expressions is None:
+        return None
+    if not isinstance(expressions, list):
+        return "matchExpressions must be a list"
+    for i, expression in enumerate(expressions):
+        reason = _expression_problem(expression)
+        if reason:
+            return f"matchExpressions[{i}]: {reason}"
+    return None
+
+
+def _expression_problem(expression):
+    if not isinstance(expression, dict):
+        return "each expression must be a mapping"
+    key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
+    if not isinstance(key, str) or not key:
+        return "key must be a non-empty string"
+    if operator not in OPERATORS:
+        return f"operator {operator!r} is not one of {', '.join(OPERATORS)}"
+    if values is not None and (not isinstance(values, list) or not all(isinstance(v, str) for v in values)):
+        return "values must be a list of strings"
+    if operator in ("In", "NotIn") and not values:
+        return f"operator {operator} needs at least one value"
+    if operator in ("Exists", "DoesNotExist") and values:
+        return f"operator {operator} takes no values"
+    return None
+
 
 
 def is_empty(selector):

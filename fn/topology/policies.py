@@ -10,20 +10,15 @@ the field report's migration did, and reports each change.
 import copy
 
 from ..krm import results as R
-from ..krm import selector
+from ..verify import netpol
 from . import names
 
 
 def selects_for_egress(policy, namespace, pod_labels):
-    """Whether a NetworkPolicy's egress part applies to pods with these labels."""
-    spec = policy.get("spec") if isinstance(policy.get("spec"), dict) else {}
-    meta = policy.get("metadata") if isinstance(policy.get("metadata"), dict) else {}
-    if (meta.get("namespace") or "default") != namespace:
-        return False
-    types = spec.get("policyTypes")
-    egress = "Egress" in types if isinstance(types, list) else spec.get("egress") is not None
-    pod_selector = spec.get("podSelector")
-    return egress and selector.matches_labels(pod_selector if pod_selector is not None else {}, pod_labels)
+    """Whether a NetworkPolicy's egress part applies to pods with these labels
+    (Kubernetes semantics, as the boundary analysis reads them)."""
+    compiled = netpol.compile_policy(policy, 0, [])
+    return compiled is not None and compiled.selects(netpol.Pod(namespace, pod_labels), netpol.EGRESS)
 
 
 def is_internet_rule(rule):

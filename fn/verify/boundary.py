@@ -37,20 +37,26 @@ def _permits(agent):
     return out
 
 
+# Cloud metadata stays forbidden to the proxy whatever spec.proxyEgress.denyCIDRs says.
+ALWAYS_FORBIDDEN = ("169.254.0.0/16", "fd00:ec2::254/128")
+
+
 def verify(items, agents, cfg):
-    """Results for every leak of every agent's boundary."""
+    """Results for every leak of every agent's boundary, and for every
+    policy the analysis could not read."""
     if not agents:
         return []
     policy_items = _policies(items)
     by_key = {f"{i.namespace or 'default'}/{i.name}": i for i in policy_items}
-    policies = [i.data for i in policy_items]
+    policies = netpol.PolicySet([i.data for i in policy_items])
+    results = [_problem(p, by_key) for p in policies.problems]
     namespaces = _namespaces(items)
     dns = cfg["dns"]
-    results = []
+    dns_spec = (dns["namespace"], dns["podLabels"])
+    forbidden = list(dict.fromkeys(list(ALWAYS_FORBIDDEN) + list(cfg["proxyEgress"]["denyCIDRs"])))
     for agent in agents:
         namespace = agent.namespace or "default"
         proxy_labels = names.proxy_labels(agent.proxy)
-        dns_spec = (dns["namespace"], dns["podLabels"])
         # The agent's own pod carries all its template labels; but every pod
         # the workload's selector picks is an agent pod, so those may reach
         # the proxy (the proxy policy admits exactly them).
@@ -60,10 +66,18 @@ def verify(items, agents, cfg):
                                       dns_cidrs=dns["cidrs"], permits=_permits(agent), namespaces=namespaces)
             + reachability.proxy_ingress(policies, namespace, admitted, proxy_labels, namespaces=namespaces)
             + reachability.proxy_egress(policies, namespace, proxy_labels, dns=dns_spec, dns_cidrs=dns["cidrs"],
-                                        forbidden=cfg["proxyEgress"]["denyCIDRs"], namespaces=namespaces))
+                                        forbidden=forbidden, namespaces=namespaces))
         results += [_result(v, agent, by_key) for v in _first_per_rule(violations)]
         results += _no_proxy_without_route(agent, cfg)
     return results
+
+
+def _problem(problem, by_key):
+    """A policy (part) the API server would reject: it protects nothing."""
+    item = by_key.get(problem.policy)
+    return R.Result(f"{problem}", R.WARNING,
+                    item.ref() if item else None, R.field(problem.field) if problem.field else None,
+                    item.file() if item else None)
 
 
 def _first_per_rule(violations):

@@ -20,10 +20,11 @@ in `PolicySet.problems`, so the caller can tell the user.
 import ipaddress
 import re
 
+from ..krm import selector
+
 INGRESS, EGRESS = "Ingress", "Egress"
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 NAME_LABEL = "kubernetes.io/metadata.name"  # every namespace carries it
-OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 _RULES_KEY = {INGRESS: "ingress", EGRESS: "egress"}
 _PEERS_KEY = {INGRESS: "from", EGRESS: "to"}
 # IANA service name: the form a named port must have.
@@ -97,87 +98,12 @@ class Where:
 
 # -- label selectors --------------------------------------------------------
 
-class Selector:
-    """A valid label selector: `equal` (matchLabels) and `requirements`,
-    each (key, operator, frozenset of values)."""
-
-    __slots__ = ("equal", "requirements")
-
-    def __init__(self, equal, requirements):
-        self.equal = equal
-        self.requirements = requirements
-
-    def matches(self, labels):
-        for key, value in self.equal.items():
-            if labels.get(key) != value:
-                return False
-        return all(_requirement_holds(req, labels) for req in self.requirements)
-
-
-def _requirement_holds(requirement, labels):
-    key, operator, values = requirement
-    if operator == "In":
-        return labels.get(key) in values
-    if operator == "NotIn":
-        return labels.get(key) not in values  # a missing key is not in the values
-    if operator == "Exists":
-        return key in labels
-    return key not in labels
-
-
 def compile_selector(raw, field, where):
-    """A Selector, or None (matches nothing) with a problem recorded."""
-    if not isinstance(raw, dict):
-        where.problem(field, f"a label selector must be a mapping, not {type(raw).__name__}: it selects nothing")
-        return None
-    equal = raw.get("matchLabels")
-    expressions = raw.get("matchExpressions")
-    reason = _match_labels_problem(equal) or _expressions_problem(expressions)
+    """A compiled selector, or None (matches nothing) with a problem recorded."""
+    compiled, reason = selector.compile_selector(raw)
     if reason:
-        where.problem(field, reason + ": the API server rejects it; it selects nothing here")
-        return None
-    requirements = tuple((e["key"], e["operator"], frozenset(e.get("values") or ())) for e in expressions or ())
-    return Selector(dict(equal or {}), requirements)
-
-
-def _match_labels_problem(equal):
-    if equal is None:
-        return None
-    if not isinstance(equal, dict):
-        return "matchLabels must be a mapping"
-    for key, value in equal.items():
-        if not isinstance(key, str) or not isinstance(value, str):
-            return f"matchLabels {key!r}: {value!r}: label keys and values must be strings"
-    return None
-
-
-def _expressions_problem(expressions):
-    if expressions is None:
-        return None
-    if not isinstance(expressions, list):
-        return "matchExpressions must be a list"
-    for i, expression in enumerate(expressions):
-        reason = _expression_problem(expression)
-        if reason:
-            return f"matchExpressions[{i}]: {reason}"
-    return None
-
-
-def _expression_problem(expression):
-    if not isinstance(expression, dict):
-        return "each expression must be a mapping"
-    key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
-    if not isinstance(key, str) or not key:
-        return "key must be a non-empty string"
-    if operator not in OPERATORS:
-        return f"operator {operator!r} is not one of {', '.join(OPERATORS)}"
-    if values is not None and (not isinstance(values, list) or not all(isinstance(v, str) for v in values)):
-        return "values must be a list of strings"
-    if operator in ("In", "NotIn") and not values:
-        return f"operator {operator} needs at least one value"
-    if operator in ("Exists", "DoesNotExist") and values:
-        return f"operator {operator} takes no values"
-    return None
+        where.problem(field, reason)
+    return compiled
 
 
 # -- ipBlocks ---------------------------------------------------------------
