@@ -374,6 +374,24 @@ def test_a_truncated_document_is_an_error_and_the_complete_items_survive(cut):
     assert names(doc) == ["before", "after"]
 
 
+# --- recovery: what survives when the whole input does not parse ----------------
+
+BROKEN = b"- {apiVersion: v1, kind: ConfigMap, metadata: {name: broken}, data: [}\n"
+
+
+def test_an_item_line_at_column_0_does_not_rename_the_list():
+    # A line of an item pushed to column 0 reads like a key of the list
+    # itself; the output must still be a ResourceList (with what is left
+    # of the item above that line: it parses on its own).
+    slipped = b"- apiVersion: apps/v1\nkind: Deployment\n  metadata:\n    name: slipped\n"
+    out, err, code = run(resource_list(BEFORE, slipped))
+    assert code == 1
+    assert_clean(out, err)
+    doc = parse(out)
+    assert doc["kind"] == "ResourceList"
+    assert doc["items"][1] == {"apiVersion": "apps/v1"}
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n\n  \n", b"\xef\xbb\xbf", b"# only a comment\n"])
 def test_empty_input_is_an_error_with_a_resource_list_out(data):
     out, err, code = run(data)

@@ -531,6 +531,7 @@ def _recover_resource_list(lines, error):
     header = ["config.kubernetes.io/v1", "ResourceList"]
     section, chunk, chunk_start = None, [], 0
     item_count = [0]
+    seen = set()
 
     def flush():
         nonlocal function_config
@@ -556,8 +557,13 @@ def _recover_resource_list(lines, error):
             chunk = []
             key = line.split(":", 1)[0].strip()
             value = line.split(":", 1)[1].strip() if ":" in line else ""
-            if key in ("apiVersion", "kind") and value:
-                header[0 if key == "apiVersion" else 1] = value.strip("'\"")
+            if key in ("apiVersion", "kind") and value and key not in seen:
+                # the ResourceList's own: the first of each, and a kind that is a list's
+                # (an item's line pushed to column 0 must not rename the list)
+                value = value.split(" #", 1)[0].strip().strip("'\"")
+                if key == "apiVersion" or value in RESOURCE_LIST_KINDS:
+                    header[0 if key == "apiVersion" else 1] = value
+                    seen.add(key)
             section = {"items": "items", "functionConfig": "functionConfig"}.get(key)
             if section == "functionConfig":
                 chunk_start = number if value else number + 1
