@@ -392,6 +392,13 @@ def test_an_item_line_at_column_0_does_not_rename_the_list():
     assert doc["items"][1] == {"apiVersion": "apps/v1"}
 
 
+def test_recovered_items_keep_their_lines():
+    text = resource_list(BEFORE, AFTER, BROKEN).decode()
+    parsed = reader.read(text)
+    assert parsed.errors
+    assert [i.line for i in parsed.items] == [4, 11]
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n\n  \n", b"\xef\xbb\xbf", b"# only a comment\n"])
 def test_empty_input_is_an_error_with_a_resource_list_out(data):
     out, err, code = run(data)

@@ -615,4 +615,6 @@ def _read_piece(chunk, first_line, errors, as_item):
     if parsed.fmt != "stream" or len(parsed.items) != 1 or not parsed.items[0].is_mapping:
         errors.append(InputError("could not read this part of the input as one resource", first_line + 1))
         return []
+    for item in parsed.items:
+        item.line += first_line  # lines of the input, not of the piece
     return parsed.items
