@@ -399,6 +399,16 @@ def test_recovered_items_keep_their_lines():
     assert [i.line for i in parsed.items] == [4, 11]
 
 
+def test_recovered_items_keep_the_blank_lines_of_kept_block_scalars():
+    kept = configmap("kept", b"    text: |+\n      line\n\n\n")
+    out, err, code = run(resource_list(BEFORE, kept, BROKEN, AFTER))
+    assert code == 1
+    assert_clean(out, err)
+    doc = parse(out)
+    assert doc["items"][1]["data"]["text"] == "line\n\n\n"
+    assert kept.decode() in out
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n\n  \n", b"\xef\xbb\xbf", b"# only a comment\n"])
 def test_empty_input_is_an_error_with_a_resource_list_out(data):
     out, err, code = run(data)

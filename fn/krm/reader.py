@@ -533,16 +533,16 @@ def _recover_resource_list(lines, error):
     item_count = [0]
     seen = set()
 
-    def flush():
+    def flush(last=False):
         nonlocal function_config
         if section == "item" and chunk:
             before = len(errors)
-            items.extend(_read_piece(chunk, chunk_start, errors, as_item=True))
+            items.extend(_read_piece(chunk, chunk_start, errors, as_item=True, last=last))
             for err in errors[before:]:
                 err.where = f"items[{item_count[0]}]"
             item_count[0] += 1
         elif section == "functionConfig" and any(_content(line) for line in chunk):
-            got = _read_piece(chunk, chunk_start, errors, as_item=False)
+            got = _read_piece(chunk, chunk_start, errors, as_item=False, last=last)
             function_config = got[0] if got else None
 
     for number, line in enumerate(lines):
@@ -572,7 +572,7 @@ def _recover_resource_list(lines, error):
             continue
         if section in ("item", "functionConfig"):
             chunk.append(line)
-    flush()
+    flush(last=True)
     if not errors:
         errors.append(error)
     return Parsed("resourcelist", tuple(header), items, function_config, errors)
@@ -590,7 +590,7 @@ def _recover_stream(lines, error):
     for number, line in enumerate(lines + ["---"]):
         if line.startswith("---") and line[3:].strip() in ("", "|", ">") or line.startswith("..."):
             if any(part.strip() and not part.lstrip().startswith("#") for part in chunk):
-                items.extend(_read_piece(chunk, chunk_start, errors, as_item=True))
+                items.extend(_read_piece(chunk, chunk_start, errors, as_item=True, last=number == len(lines)))
             chunk, chunk_start = [], number + 1
             continue
         chunk.append(line)
@@ -599,8 +599,10 @@ def _recover_stream(lines, error):
     return Parsed("stream", items=items, errors=errors)
 
 
-def _read_piece(chunk, first_line, errors, as_item):
-    piece = "\n".join(chunk)
+def _read_piece(chunk, first_line, errors, as_item, last=False):
+    # Each line of a piece ended with a line break in the input, except the
+    # input's own last one: a kept (|+) block scalar keeps its blank lines.
+    piece = "\n".join(chunk) + ("" if last else "\n")
     try:
         parsed = _Walker(piece).read_stream()
     except InputError as err:
