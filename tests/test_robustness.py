@@ -504,6 +504,17 @@ def test_a_selected_workload_without_a_name_is_an_error(name):
     assert any("metadata.name" in m for m in errors(parse(out)))
 
 
+@pytest.mark.xfail(strict=True, reason="reported: a selected workload whose spec.template.metadata is null or not "
+                                       "a mapping ends in an internal error (topology/patch.py, setdefault on metadata)")
+@pytest.mark.parametrize("metadata", [b"", b" [x]", b" 5"])
+def test_a_workload_whose_pod_template_metadata_is_not_a_mapping_is_an_error(metadata):
+    agent = AGENT.replace(b"      metadata:\n        labels: {app: agent}\n", b"      metadata:" + metadata + b"\n")
+    out, err, code = run(resource_list(BEFORE, agent, AFTER))
+    assert_clean(out, err)
+    assert code == 1
+    assert any("spec.template.metadata" in m for m in errors(parse(out)))
+
+
 @pytest.mark.parametrize("data", [b"hello\n", b"- a\n- b\n", deep_flow(100_000) + b"\n"])
 def test_input_that_is_not_a_resource_list_gets_a_resource_list_out(data):
     out, err, code = run(data, timeout=30)
