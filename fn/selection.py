@@ -96,6 +96,10 @@ def _agent_for_item(item, cfg, total):
     if workloads.pod_template(data, kind) is None:
         return problem(f"{kind} has no pod template at {template}", template)
     agent_selector = workloads.agent_selector(data, kind)
+    template_meta = workloads.pod_template(data, kind).get("metadata")
+    if not isinstance(template_meta, dict):
+        return problem(f"{kind} {item.name}: {template}.metadata is not a mapping, so its pods have no labels to "
+                       f"select them by. Add labels at {template}.metadata.labels", f"{template}.metadata")
     if agent_selector is None:
         return problem(
             f"{kind} {item.name} has no pod labels: its NetworkPolicy would need an empty pod selector, which selects "
