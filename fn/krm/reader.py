@@ -349,6 +349,7 @@ class _Walker:
                     if frame[0].flow_style:
                         end = ev.end_mark.index
                     value, size = frame[1], frame[5]
+                    node_start = frame[0].start_mark.index
                     if frame[0].anchor is not None:
                         self.anchors[frame[0].anchor] = size
                 elif isinstance(ev, ScalarEvent):
@@ -361,6 +362,7 @@ class _Walker:
                     end = ev.end_mark.index
                     size = self.alias(ev)
                     value = None
+                    node_start = ev.start_mark.index
                 else:  # pragma: no cover - libyaml guarantees the event grammar
                     raise InputError("malformed YAML node")
                 if not stack:
@@ -371,7 +373,12 @@ class _Walker:
                 if parent[2] is not None:  # mapping
                     if parent[4]:
                         # interned: every item's metadata repeats the same keys
-                        key = intern(ev.value) if isinstance(ev, ScalarEvent) else repr(value)
+                        if isinstance(ev, ScalarEvent):
+                            key = intern(ev.value)
+                        elif build:
+                            key = repr(value)
+                        else:  # a collection or an alias as key, not built: known by its text
+                            key = "? " + self.text[node_start:end]
                         if key in parent[2]:
                             raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
                         parent[2].add(key)
