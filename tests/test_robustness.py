@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from conftest import function_command
-from pipelock_companion.krm import reader
+from pipelock_companion.krm import reader, writer
 
 HEADER = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
 
@@ -679,3 +679,20 @@ def test_reading_keeps_no_copy_of_the_input(tmp_path):
     assert not parsed.errors
     assert peak < kept + len(text) // 4, f"peak {peak >> 20} MiB, kept {kept >> 20} MiB, input {len(text) >> 20} MiB"
     assert kept < len(text), f"kept {kept >> 20} MiB for a {len(text) >> 20} MiB input"
+
+
+def test_the_writer_gives_the_output_in_pieces_no_bigger_than_an_item(tmp_path):
+    # So the runner can write the output as it is made, never holding all of
+    # it (and its UTF-8 copy) at once: that was the run's peak.
+    path = tmp_path / "in.yaml"
+    write_large_input(path, 2_000_000)
+    text = reader.decode(path.read_bytes())
+    parsed = reader.read(text)
+    pieces = list(writer.chunks(parsed, parsed.items, []))
+    assert "".join(pieces) == writer.write(parsed, parsed.items, [])
+    largest_item = max(i.end - i.start for i in parsed.items)
+    assert max(len(p) for p in pieces) < 2 * largest_item
+    stream = reader.read("---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n" for i in range(200)))
+    assert not stream.errors and len(stream.items) == 200
+    pieces = list(writer.chunks(stream, stream.items, []))
+    assert "".join(pieces) == writer.write(stream, stream.items, []) and len(pieces) == 200

@@ -16,44 +16,47 @@ _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.|%)[^\n]*\n", re.M)
 
 def write(parsed, items, results):
     """The output text for `items` (input items first, generated ones after)."""
+    return "".join(chunks(parsed, items, results))
+
+
+def chunks(parsed, items, results):
+    """The output text in pieces, in order: a caller that writes each piece
+    as it comes never holds the whole output (nor its encoded copy) in memory."""
     if parsed.fmt == "stream":
-        return _write_stream(items)
-    return _write_resource_list(parsed, items, results)
+        return _stream_chunks(items)
+    return _resource_list_chunks(parsed, items, results)
 
 
-def _write_resource_list(parsed, items, results):
+def _resource_list_chunks(parsed, items, results):
     api_version, kind = parsed.header
-    out = [yamlio.dump({"apiVersion": api_version, "kind": kind})]
+    yield yamlio.dump({"apiVersion": api_version, "kind": kind})
     prefix = parsed.dash_prefix
     if items:
-        out.append("items:\n")
+        yield "items:\n"
         previous = None
         for item in items:
-            out.append(_lead(previous, item, stream=False))
             body = _body_at(item, len(prefix))
-            out.append(prefix + body + ("" if body.endswith("\n") else "\n"))
+            yield _lead(previous, item, stream=False) + prefix + body + ("" if body.endswith("\n") else "\n")
             previous = item
     else:
-        out.append("items: []\n")
+        yield "items: []\n"
     fc = parsed.function_config
     if fc is not None:
         if fc.flow or fc.new_body is not None and "\n" not in fc.body():
-            out.append("functionConfig: " + fc.body().strip() + "\n")
+            yield "functionConfig: " + fc.body().strip() + "\n"
         else:
-            out.append("functionConfig:\n  " + _body_at(fc, 2) + "\n")
+            yield "functionConfig:\n  " + _body_at(fc, 2) + "\n"
     if results:
-        out.append(yamlio.dump({"results": [r.to_dict() for r in results]}))
-    return "".join(out)
+        yield yamlio.dump({"results": [r.to_dict() for r in results]})
 
 
-def _write_stream(items):
-    docs = []
+def _stream_chunks(items):
     previous = None
     for item in items:
         col = 0 if item.generated else item.col
-        docs.append(_lead(previous, item, stream=True) + " " * col + _body_at(item, col))
+        doc = _lead(previous, item, stream=True) + " " * col + _body_at(item, col)
+        yield ("---\n" if previous is not None else "") + doc + ("" if doc.endswith("\n") else "\n")
         previous = item
-    return "---\n".join(doc if doc.endswith("\n") else doc + "\n" for doc in docs)
 
 
 def _lead(previous, item, stream):
