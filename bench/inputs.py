@@ -194,6 +194,7 @@ functionConfig:
       config.kubernetes.io/local-config: "true"
   spec:
     preset: strict
+    apiAllowlist: [api.openai.com, "*.anthropic.com"]
     replicas: 2
 """
 
