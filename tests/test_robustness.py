@@ -607,6 +607,53 @@ def test_input_size_limit_at_its_edge():
     assert any("more than the limit" in m for m in errors(parse(out)))
 
 
+def test_item_count_limit_at_its_edge():
+    # Every item costs memory however small it is (about 0.5 KB for `- {}`):
+    # 512 MiB of those would take some 50 GB without a limit.
+    assert reader.MAX_ITEMS == 1_000_000
+    three = resource_list(BEFORE, configmap("middle"), AFTER)
+    out, err, code = run_with_limits(three, MAX_ITEMS=3)
+    assert code == 0, err
+    assert names(parse(out)) == ["before", "middle", "after"]
+    out, err, code = run_with_limits(three, MAX_ITEMS=2)
+    assert code == 1
+    assert_clean(out, err)
+    doc = parse(out)
+    assert doc["items"] == []  # nothing is recovered past this limit
+    assert any("more than 2 resources" in m for m in errors(doc))
+
+
+def test_item_count_limit_applies_to_streams_and_to_recovery(tmp_path):
+    config = tmp_path / "fn.yaml"
+    config.write_text("apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: fn\n")
+    stream = b"---\n".join(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm%d\n" % i for i in range(3))
+    code = ("import sys, pipelock_companion.krm.reader as r; r.MAX_ITEMS = %d\n"
+            "from pipelock_companion.cli import main\nsys.argv[1:] = ['--config', %r]\nmain()\n")
+    for limit, expected in ((3, 0), (2, 1)):
+        proc = subprocess.run([sys.executable, "-c", code % (limit, str(config))], input=stream,
+                              capture_output=True, timeout=60)
+        assert proc.returncode == expected, proc.stderr
+    broken = resource_list(BEFORE, configmap("middle"), AFTER, BROKEN)  # 4 items, read piece by piece
+    out, err, code = run_with_limits(broken, MAX_ITEMS=4)
+    assert names(parse(out)) == ["before", "middle", "after"]
+    out, err, code = run_with_limits(broken, MAX_ITEMS=3)
+    assert code == 1 and parse(out)["items"] == []
+    assert any("more than 3 resources" in m for m in errors(parse(out)))
+
+
+def test_metadata_limit_at_its_edge():
+    # The metadata the reader keeps of each item (name, namespace, labels,
+    # annotations) costs ~20 bytes of memory per byte of `{a: b, c: d, ...}`.
+    assert reader.MAX_METADATA_NODES == 10_000_000
+    data = resource_list(BEFORE, AFTER)  # each: a mapping, 2 keys, 2 values
+    out, err, code = run_with_limits(data, MAX_METADATA_NODES=10)
+    assert code == 0, err
+    out, err, code = run_with_limits(data, MAX_METADATA_NODES=9)
+    assert code == 1
+    assert_clean(out, err)
+    assert any("metadata holds more than 9 nodes" in m for m in errors(parse(out)))
+
+
 def child_peak_rss(argv, feed, timeout=120):
     """Run argv, write the chunks of `feed` to its stdin (stopping when it
     stops reading); (exit code, peak RSS in bytes, stdout).

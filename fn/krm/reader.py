@@ -37,6 +37,13 @@ MAX_DEPTH = 500
 # fatal to "billion laughs".
 MAX_ALIAS_EXPANSION = 100_000
 ALIAS_RATIO = 10
+# What the reader keeps of every item costs memory however small the item
+# (about 0.5 KB for `- {}`) or its labels: without these, 512 MiB of tiny
+# items or labels would take tens of GB. Both are far beyond real packages
+# (a 1 KB manifest has ~16 metadata nodes), and keep the worst case below
+# what the largest valid input takes anyway (about 6x MAX_INPUT_BYTES).
+MAX_ITEMS = 1_000_000
+MAX_METADATA_NODES = 10_000_000  # names, namespaces, labels, annotations, all items together
 
 RESOURCE_LIST_KINDS = ("ResourceList", "List")
 
@@ -54,6 +61,20 @@ class InputError(Exception):
     def describe(self):
         parts = [p for p in (self.where, f"line {self.line}" if self.line else None) if p]
         return f"{' '.join(parts)}: {self.message}" if parts else self.message
+
+
+class TooMuch(InputError):
+    """A limit that stops the reading altogether: nothing is recovered."""
+
+
+class _Budget:
+    """Items and metadata nodes kept so far, over a whole input."""
+
+    __slots__ = ("items", "metadata")
+
+    def __init__(self):
+        self.items = 0
+        self.metadata = 0
 
 
 class Parsed:
@@ -107,8 +128,13 @@ def read(text):
         return Parsed("resourcelist", errors=[InputError("input is empty: expected a ResourceList on stdin")])
     try:
         return _Walker(text).read_stream()
+    except TooMuch as err:
+        return Parsed("resourcelist" if _looks_like_a_resource_list(text) else "stream", errors=[err])
     except InputError as err:
-        return _recover(text, err)
+        try:
+            return _recover(text, err)
+        except TooMuch as err:
+            return Parsed("resourcelist" if _looks_like_a_resource_list(text) else "stream", errors=[err])
     except yaml.YAMLError as err:
         return _recover(text, _yaml_error(err, text=text))
 
@@ -145,8 +171,9 @@ def _line_at_byte(text, offset):
 class _Walker:
     """One pass over the events of a whole input text."""
 
-    def __init__(self, text):
+    def __init__(self, text, budget=None):
         self.text = text
+        self.budget = budget or _Budget()
         # Fed in pieces: given the whole str, the parser would first encode
         # all of it to UTF-8, one more copy of the input in memory.
         self.parser = yamlio._Parser(_Pieces(text))
@@ -171,7 +198,10 @@ class _Walker:
                 raise InputError("malformed YAML stream")
             self.anchors, self.real, self.expanded = {}, 0, 0
             self.crossings = []
-            root = self.read_item(self.next(), top=True)
+            first = self.next()
+            root = self.read_item(first, top=True)
+            if not root.is_null and (root.kind not in RESOURCE_LIST_KINDS or root.rl_items is None):
+                self.count_item(first)  # a document of a stream is a resource; a ResourceList is not
             root.end = _with_trailing_comments(self.text, root.end, root.col)
             end = self.next()
             if not isinstance(end, DocumentEndEvent):  # pragma: no cover
@@ -277,10 +307,22 @@ class _Walker:
             ev = self.next()
             if isinstance(ev, SequenceEndEvent):
                 return items, ev.end_mark.index if first.flow_style else end
+            self.count_item(ev)
             item = self.in_own_scope(self.read_item, ev)
             item.end = _with_trailing_comments(self.text, item.end, item.col)
             items.append(item)
             end = item.end
+
+    def count_item(self, ev):
+        self.budget.items += 1
+        if self.budget.items > MAX_ITEMS:
+            raise TooMuch(f"the input holds more than {MAX_ITEMS} resources: refusing to read it", ev.start_mark.line + 1)
+
+    def count_metadata(self, ev):
+        self.budget.metadata += 1
+        if self.budget.metadata > MAX_METADATA_NODES:
+            raise TooMuch(f"the resources' metadata holds more than {MAX_METADATA_NODES} nodes in all: "
+                          "refusing to read it", ev.start_mark.line + 1)
 
     def in_own_scope(self, read, *args):
         """Read an item (or the functionConfig) with its own anchors and alias
@@ -325,6 +367,8 @@ class _Walker:
         """
         if isinstance(first, ScalarEvent):
             self.count(first)
+            if build:
+                self.count_metadata(first)
             return (_scalar(first) if build else None), self.scalar_end(first)
         if isinstance(first, AliasEvent):
             self.alias(first)
@@ -340,6 +384,8 @@ class _Walker:
                 if depth + len(stack) > MAX_DEPTH:
                     raise InputError(f"nesting deeper than {MAX_DEPTH} levels", ev.start_mark.line + 1)
                 is_map = isinstance(ev, MappingStartEvent)
+                if build:
+                    self.count_metadata(ev)
                 data = ({} if is_map else []) if build else None
                 stack.append([ev, data, set() if is_map else None, None, is_map, 1])
                 end = ev.end_mark.index
@@ -355,7 +401,10 @@ class _Walker:
                 elif isinstance(ev, ScalarEvent):
                     self.real += 1
                     end = self.scalar_end(ev)
-                    value, size = (_scalar(ev) if build else None), 1
+                    value, size = None, 1
+                    if build:
+                        self.count_metadata(ev)
+                        value = _scalar(ev)
                     if ev.anchor is not None:
                         self.anchors[ev.anchor] = 1
                 elif isinstance(ev, AliasEvent):
@@ -518,6 +567,10 @@ def _guess_ref(chunk):
 _TOP_KEY = re.compile(r"^[A-Za-z_][^:\n]*:", re.M)
 
 
+def _looks_like_a_resource_list(text):
+    return bool(re.search(r"^kind:\s*['\"]?(ResourceList|List)['\"]?\s*$", text, re.M) and re.search(r"^items:", text, re.M))
+
+
 def _recover(text, error):
     """Read what can be read when the whole input does not parse.
 
@@ -526,12 +579,13 @@ def _recover(text, error):
     on its own; pieces that fail become errors naming their line.
     """
     lines = text.split("\n")
-    if re.search(r"^kind:\s*['\"]?(ResourceList|List)['\"]?\s*$", text, re.M) and re.search(r"^items:", text, re.M):
-        return _recover_resource_list(lines, error)
-    return _recover_stream(lines, error)
+    budget = _Budget()  # one for all the pieces
+    if _looks_like_a_resource_list(text):
+        return _recover_resource_list(lines, error, budget)
+    return _recover_stream(lines, error, budget)
 
 
-def _recover_resource_list(lines, error):
+def _recover_resource_list(lines, error, budget):
     errors = []
     items = []
     function_config = None
@@ -544,12 +598,12 @@ def _recover_resource_list(lines, error):
         nonlocal function_config
         if section == "item" and chunk:
             before = len(errors)
-            items.extend(_read_piece(chunk, chunk_start, errors, as_item=True, last=last))
+            items.extend(_read_piece(chunk, chunk_start, errors, budget, last=last))
             for err in errors[before:]:
                 err.where = f"items[{item_count[0]}]"
             item_count[0] += 1
         elif section == "functionConfig" and any(_content(line) for line in chunk):
-            got = _read_piece(chunk, chunk_start, errors, as_item=False, last=last)
+            got = _read_piece(chunk, chunk_start, errors, budget, last=last)
             function_config = got[0] if got else None
 
     for number, line in enumerate(lines):
@@ -590,14 +644,14 @@ def _content(line):
     return bool(stripped) and not stripped.startswith("#")
 
 
-def _recover_stream(lines, error):
+def _recover_stream(lines, error, budget):
     errors = []
     items = []
     chunk, chunk_start = [], 0
     for number, line in enumerate(lines + ["---"]):
         if line.startswith("---") and line[3:].strip() in ("", "|", ">") or line.startswith("..."):
             if any(part.strip() and not part.lstrip().startswith("#") for part in chunk):
-                items.extend(_read_piece(chunk, chunk_start, errors, as_item=True, last=number == len(lines)))
+                items.extend(_read_piece(chunk, chunk_start, errors, budget, last=number == len(lines)))
             chunk, chunk_start = [], number + 1
             continue
         chunk.append(line)
@@ -606,12 +660,15 @@ def _recover_stream(lines, error):
     return Parsed("stream", items=items, errors=errors)
 
 
-def _read_piece(chunk, first_line, errors, as_item, last=False):
+def _read_piece(chunk, first_line, errors, budget, last=False):
     # Each line of a piece ended with a line break in the input, except the
     # input's own last one: a kept (|+) block scalar keeps its blank lines.
     piece = "\n".join(chunk) + ("" if last else "\n")
     try:
-        parsed = _Walker(piece).read_stream()
+        parsed = _Walker(piece, budget).read_stream()
+    except TooMuch as err:
+        err.line = err.line + first_line if err.line else first_line + 1
+        raise
     except InputError as err:
         errors.append(InputError(err.message, err.line + first_line if err.line else first_line + 1,
                                  ref=_guess_ref(chunk)))
