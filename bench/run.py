@@ -16,6 +16,7 @@ sys.executable, and the floor and baselines run on the same interpreter.
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,28 +43,63 @@ FLOOR = [PYTHON, "-c", (
 )]
 BARE_IMPORT = [PYTHON, "-c", "import yaml"]
 
+# Children get compiled bytecode, as an installed package has: with
+# PYTHONDONTWRITEBYTECODE set (as in some dev shells) every run would
+# compile the modules changed since their last .pyc, which costs time and
+# peak memory a real installation never pays. One warm-up run writes them.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _gnu_time():
+    """GNU time, to read a child's peak RSS. wait4's ru_maxrss would not do:
+    subprocess starts children with vfork, and the kernel counts the
+    parent's own peak RSS (this script's, with the input in memory) into
+    the child's when it execs."""
+    path = shutil.which("time") or "/usr/bin/time"
+    try:
+        ok = subprocess.run([path, "-f", "%M", "-o", os.devnull, "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return path if ok.returncode == 0 else None
+
+
+GNU_TIME = _gnu_time()
+
 
 def run_once(argv, input_path):
-    """(wall seconds, peak RSS bytes, exit code) of one child process."""
+    """(wall seconds, exit code) of one child process."""
     with open(input_path, "rb") as stdin, open(os.devnull, "wb") as devnull:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=stdin, stdout=devnull, stderr=devnull)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
-    return elapsed, usage.ru_maxrss * 1024, proc.returncode
+        proc = subprocess.run(argv, stdin=stdin, stdout=devnull, stderr=devnull, env=CHILD_ENV)
+        return time.perf_counter() - start, proc.returncode
 
 
-def measure(argv, input_path, reps, expect=(0,)):
-    """(median seconds, max peak RSS bytes) over `reps` runs; checks the exit code."""
-    times, peaks = [], []
+def peak_rss(argv, input_path):
+    """Peak RSS in bytes of one run of argv (see _gnu_time)."""
+    with open(input_path, "rb") as stdin, open(os.devnull, "wb") as devnull:
+        if GNU_TIME:
+            with tempfile.NamedTemporaryFile("r") as report:
+                subprocess.run([GNU_TIME, "-f", "%M", "-o", report.name, *argv], stdin=stdin, stdout=devnull,
+                               stderr=devnull, env=CHILD_ENV)
+                return int(report.read().split()[-1]) * 1024
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=devnull, stderr=devnull, env=CHILD_ENV)
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+        return usage.ru_maxrss * 1024  # may include this script's own peak (see _gnu_time)
+
+
+def measure(commands, input_path, reps, expect=(0,)):
+    """{name: (median seconds, peak RSS bytes)} for named argv lists run on
+    the same input. Runs are interleaved (a, b, c, a, b, c, ...), so a load
+    change on the machine hits every command alike."""
+    times = {name: [] for name in commands}
     for _ in range(reps):
-        elapsed, peak, code = run_once(argv, input_path)
-        if code not in expect:
-            raise SystemExit(f"{' '.join(argv[:2])} exited {code} on {input_path}")
-        times.append(elapsed)
-        peaks.append(peak)
-    return statistics.median(times), max(peaks)
+        for name, argv in commands.items():
+            elapsed, code = run_once(argv, input_path)
+            if code not in expect:
+                raise SystemExit(f"{name} exited {code} on {input_path}")
+            times[name].append(elapsed)
+    return {name: (statistics.median(times[name]), peak_rss(argv, input_path)) for name, argv in commands.items()}
 
 
 def cpu_name():
@@ -101,6 +137,8 @@ def main(argv=None):
     print(f"CPU: {cpu_name()} x {os.cpu_count()}")
     print(f"Python {platform.python_version()} ({PYTHON}), PyYAML {yaml.__version__}, "
           f"libyaml {'yes' if yaml.__with_libyaml__ else 'NO (pure-Python fallback)'}")
+    print(f"Peak RSS read with {GNU_TIME + ' -f %M' if GNU_TIME else 'wait4 (no GNU time: may include this script)'}; "
+          f"load average {os.getloadavg()[0]:.2f} at the start")
     print()
 
     failures = []
@@ -121,9 +159,18 @@ def main(argv=None):
         empty = os.path.join(tmp, "empty")
         open(empty, "wb").close()
 
-        bare_s, bare_rss = measure(BARE_IMPORT, empty, cold_reps)
-        cold_s, cold_rss = measure([FUNCTION], one, cold_reps)
-        cold_cfg_s, cold_cfg_rss = measure([FUNCTION], one_cfg, cold_reps)
+        for argv, path in ((BARE_IMPORT, empty), ([FUNCTION], one), ([FUNCTION], one_cfg), (FLOOR, one)):
+            run_once(argv, path)  # warm-up: bytecode written, files in the page cache
+        bare_rss = peak_rss(BARE_IMPORT, empty)
+        cold = {}
+        for _ in range(cold_reps):  # interleaved, so a load change on the machine hits all three alike
+            cold.setdefault("ours", []).append(run_once([FUNCTION], one))
+            cold.setdefault("config", []).append(run_once([FUNCTION], one_cfg))
+            cold.setdefault("bare", []).append(run_once(BARE_IMPORT, empty))
+        if any(code for runs in cold.values() for _, code in runs):
+            raise SystemExit("a cold-start run failed")
+        bare_s, cold_s, cold_cfg_s = (statistics.median(t for t, _ in cold[k]) for k in ("bare", "ours", "config"))
+        cold_rss, cold_cfg_rss = peak_rss([FUNCTION], one), peak_rss([FUNCTION], one_cfg)
         print("Cold start (median of %d)" % cold_reps)
         print(f"  python -c 'import yaml'                 {bare_s * 1000:8.1f} ms   RSS {mib(bare_rss)}")
         print(f"  ours, one workload, no functionConfig   {cold_s * 1000:8.1f} ms   {cold_s / bare_s:5.2f}x bare import"
@@ -143,8 +190,8 @@ def main(argv=None):
                 f.write(text)
             size = os.path.getsize(path)
             r = reps(n)
-            ours_s, ours_rss = measure([FUNCTION], path, r)
-            floor_s, floor_rss = measure(FLOOR, path, r)
+            got = measure({"ours": [FUNCTION], "floor": FLOOR}, path, r)
+            (ours_s, ours_rss), (floor_s, floor_rss) = got["ours"], got["floor"]
             rows[n] = (size, ours_s, floor_s, ours_rss, floor_rss)
             print(f"{n:>7} {size / (1 << 20):>7.2f} MiB {ours_s * 1000:>7.0f} ms {floor_s * 1000:>7.0f} ms "
                   f"{ours_s / floor_s:>10.3f} {mib(ours_rss):>14} {mib(floor_rss):>15} {r:>5}")
