@@ -18,12 +18,26 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 def process(data, config_text=None, mode=None, config_problem=None):
     """(output text, results, input format) for input bytes; no I/O."""
-    results = [config_problem] if config_problem is not None else []
+    pieces, results, fmt = process_text(_decoded(data), config_text, mode, config_problem)
+    return "".join(pieces), results, fmt
+
+
+def _decoded(data):
+    """The input text, or the InputError that says why there is none."""
     try:
-        text = reader.decode(data)
+        return reader.decode(data)
     except reader.InputError as err:
-        parsed = reader.Parsed("resourcelist", errors=[err])
-        return writer.write(parsed, [], [_input_error(err)]), [_input_error(err)], parsed.fmt
+        return err
+
+
+def process_text(text, config_text=None, mode=None, config_problem=None):
+    """(output pieces, results, input format) for decoded input text (or
+    the InputError that stopped its decoding); the pieces are produced as
+    they are consumed, so a caller writing them never holds the whole output."""
+    results = [config_problem] if config_problem is not None else []
+    if isinstance(text, reader.InputError):
+        parsed = reader.Parsed("resourcelist", errors=[text])
+        return writer.chunks(parsed, [], [_input_error(text)]), [_input_error(text)], parsed.fmt
     parsed = reader.read(text)
     if parsed.fmt == "stream" and config_text is None and not any(i.is_mapping and i.kind for i in parsed.items):
         # Neither a ResourceList nor a stream of resources: answer as the KRM
@@ -48,7 +62,7 @@ def process(data, config_text=None, mode=None, config_problem=None):
             results.append(R.Result(
                 f"internal error: {type(err).__name__}: {err}; the input is returned unchanged. "
                 f"Please report this with the input that caused it. {_where(err)}", R.ERROR))
-    return writer.write(parsed, items, results), results, parsed.fmt
+    return writer.chunks(parsed, items, results), results, parsed.fmt
 
 
 def _unidentified(parsed):
@@ -133,7 +147,7 @@ def _read_limited(stream, limit, chunk=1 << 20):
 
 
 def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
-    data = _read_limited(stdin, reader.MAX_INPUT_BYTES)
+    text = _decoded(_read_limited(stdin, reader.MAX_INPUT_BYTES))  # the bytes are let go here
     config_text = problem = None
     if config_path is not None:
         try:
@@ -141,8 +155,9 @@ def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
                 config_text = reader.decode(f.read())
         except (OSError, reader.InputError) as err:
             problem = R.Result(f"cannot read the config file {config_path}: {err}", R.ERROR)
-    out, results, fmt = process(data, config_text, mode, problem)
-    stdout.write(out)
+    pieces, results, fmt = process_text(text, config_text, mode, problem)
+    for piece in pieces:
+        stdout.write(piece)
     # Results travel in the ResourceList; errors and warnings also go to
     # stderr, which is all a plain stream has. kustomize shows no results at
     # all and asks for logs on stderr (LOG_TO_STDERR=true): it gets them all.

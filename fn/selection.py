@@ -97,10 +97,10 @@ def _agent_for_item(item, cfg, total):
         return problem(f"{kind} has no pod template at {template}", template)
     agent_selector = workloads.agent_selector(data, kind)
     template_meta = workloads.pod_template(data, kind).get("metadata")
-    if not isinstance(template_meta, dict):
+    if template_meta is not None and not isinstance(template_meta, dict):
         return problem(f"{kind} {item.name}: {template}.metadata is not a mapping, so its pods have no labels to "
                        f"select them by. Add labels at {template}.metadata.labels", f"{template}.metadata")
-    if agent_selector is None:
+    if agent_selector is None or not workloads.pod_labels(data, kind):
         return problem(
             f"{kind} {item.name} has no pod labels: its NetworkPolicy would need an empty pod selector, which selects "
             f"every pod in the namespace. Add labels at {template}.metadata.labels", f"{template}.metadata.labels")
