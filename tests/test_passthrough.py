@@ -280,6 +280,14 @@ def test_four_space_indentation():
     assert four in out
 
 
+def test_items_with_their_own_space_after_the_dash():
+    # Valid YAML: each entry may put its own spaces after the `-`. Each item
+    # keeps its own (it was re-indented to the first item's).
+    items = ["-   apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: wide\n    data:\n      s: |\n        x\n",
+             "-  apiVersion: v1\n   kind: Secret\n   metadata: {name: three}\n"]
+    assert_passed_through(items)
+
+
 def test_flow_style_items():
     flow = ["- {apiVersion: v1, kind: ConfigMap, metadata: {name: flow}, data: {on: yes, n: 0644}}\n",
             "- {apiVersion: v1, kind: ConfigMap,\n   metadata: {name: multi-line-flow}}\n"]

@@ -35,8 +35,9 @@ def _resource_list_chunks(parsed, items, results):
         yield "items:\n"
         previous = None
         for item in items:
-            body = _body_at(item, len(prefix))
-            yield _lead(previous, item, stream=False) + prefix + body + ("" if body.endswith("\n") else "\n")
+            dash = _own_prefix(item, prefix)
+            body = _body_at(item, len(dash))
+            yield _lead(previous, item, stream=False) + dash + body + ("" if body.endswith("\n") else "\n")
             previous = item
     else:
         yield "items: []\n"
@@ -57,6 +58,21 @@ def _stream_chunks(items):
         doc = _lead(previous, item, stream=True) + " " * col + _body_at(item, col)
         yield ("---\n" if previous is not None else "") + doc + ("" if doc.endswith("\n") else "\n")
         previous = item
+
+
+def _own_prefix(item, prefix):
+    """The `-   ` an input item stood after, when it has the list's dash column:
+    its lines then stay as they were. `prefix` for the others."""
+    if item.generated or item.source is None:
+        return prefix
+    line_start = item.source.rfind("\n", 0, item.start) + 1
+    own = item.source[line_start:item.start]
+    if own != prefix and _DASH.fullmatch(own) and own.index("-") == prefix.index("-"):
+        return own
+    return prefix
+
+
+_DASH = re.compile(r" *- +")
 
 
 def _lead(previous, item, stream):
