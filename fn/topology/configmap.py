@@ -5,8 +5,6 @@ are written. The text is rendered once and its checksum goes onto the proxy
 pod template, so a config change rolls the proxy.
 """
 
-import hashlib
-
 from ..krm import results as R
 from ..krm import yamlio
 from . import names
@@ -85,7 +83,7 @@ def check(config, ref=None):
 def render(agent, config):
     """(config text, its sha256) for the ConfigMap and the pod template."""
     text = yamlio.dump(pipelock_config(agent, config))
-    return text, hashlib.sha256(text.encode()).hexdigest()
+    return text, names.sha256_hex(text)
 
 
 def build(agent, config, text, annotations=None):

@@ -1,7 +1,14 @@
 """Names and labels of the companion objects, all derived in one place."""
 
-import hashlib
 import re
+
+try:  # CPython's own SHA-256: hashlib would load OpenSSL (~4 MiB, ~5 ms) at every start
+    from _sha2 import sha256 as _sha256  # Python >= 3.12
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256  # Python 3.10, 3.11
+    except ImportError:  # pragma: no cover - a build without them
+        from hashlib import sha256 as _sha256
 
 from .. import __version__
 
@@ -35,6 +42,10 @@ def sanitize(name):
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def sha256_hex(text):
+    return _sha256(text.encode()).hexdigest()
+
+
 def label(name, suffix="", what="name"):
     """A DNS-1123 label: `name` sanitized, then `suffix`, at most 63 chars.
 
@@ -45,7 +56,7 @@ def label(name, suffix="", what="name"):
     if not base:
         raise NameError_(f"{what} {name!r} has no letters or digits to make a name from")
     if len(base) + len(suffix) > MAX_LABEL:
-        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        digest = sha256_hex(name)[:8]
         base = base[:MAX_LABEL - len(suffix) - 9].rstrip("-") + "-" + digest
     return base + suffix
 
