@@ -65,21 +65,32 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
     return writer.chunks(parsed, items, results), results, parsed.fmt
 
 
+# Past this many, items without an identity are counted, not listed: a
+# result per item of a huge broken input would cost more than the input.
+MAX_UNIDENTIFIED_LISTED = 20
+
+
 def _unidentified(parsed):
     """Items without apiVersion, kind or metadata.name pass through untouched,
     but kpt refuses to write them back: say so."""
     out = []
+    unlisted = 0
     for index, item in enumerate(parsed.items):
         if not item.is_mapping:
             continue
         missing = [field for field, value in (("apiVersion", item.api_version), ("kind", item.kind),
                                                ("metadata.name", item.name)) if not value]
-        if missing:
+        if missing and len(out) >= MAX_UNIDENTIFIED_LISTED:
+            unlisted += 1
+        elif missing:
             where = f"items[{index}]" if parsed.fmt == "resourcelist" else f"document {index}"
             out.append(R.Result(
                 f"{where} (line {item.line}) has no {', '.join(missing)}: it is not a KRM resource; passed through "
                 "unchanged, but kpt and kubectl will reject it", R.WARNING,
                 field=R.field(where + "." + missing[0])))
+    if unlisted:
+        out.append(R.Result(f"{unlisted} more items have no apiVersion, kind or metadata.name; passed through "
+                            "unchanged", R.WARNING))
     return out
 
 

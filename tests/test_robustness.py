@@ -743,3 +743,15 @@ def test_the_writer_gives_the_output_in_pieces_no_bigger_than_an_item(tmp_path):
     assert not stream.errors and len(stream.items) == 200
     pieces = list(writer.chunks(stream, stream.items, []))
     assert "".join(pieces) == writer.write(stream, stream.items, []) and len(pieces) == 200
+
+
+def test_warnings_for_unidentified_items_are_capped():
+    # 5,000 `- {}` items: one warning each would be a results list larger
+    # than the input; the first ones are listed, the rest counted.
+    data = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + b"- {}\n" * 5000
+    out, err, code = run(data)
+    assert code == 0, err
+    about_items = [r["message"] for r in parse(out)["results"] if "apiVersion, kind" in r["message"]]
+    assert len(about_items) == 21
+    assert "4980 more items" in about_items[-1]
+    assert len(parse(out)["items"]) == 5000
