@@ -7,6 +7,27 @@ import pytest
 
 UPDATE_GOLDEN = os.environ.get("PIPELOCK_UPDATE_GOLDEN") == "1"
 
+# One opted-in agent Deployment, as an item of a ResourceList.
+AGENT_ITEM = """\
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: agent
+    namespace: agents
+    annotations:
+      pipelock.dev/inject: "true"
+  spec:
+    selector:
+      matchLabels: {app: agent}
+    template:
+      metadata:
+        labels: {app: agent}
+      spec:
+        containers:
+        - name: agent
+          image: example.com/agent:1.0.0
+"""
+
 
 def function_command():
     """The installed console script, next to the interpreter running the tests."""

@@ -14,29 +14,11 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import function_command
+from conftest import AGENT_ITEM, function_command
 
 HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
 
-AGENT = """\
-- apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: agent
-    namespace: agents
-    annotations:
-      pipelock.dev/inject: "true"
-  spec:
-    selector:
-      matchLabels: {app: agent}
-    template:
-      metadata:
-        labels: {app: agent}
-      spec:
-        containers:
-        - name: agent
-          image: example.com/agent:1.0.0
-"""
+AGENT = AGENT_ITEM
 
 
 def run(text, args=(), timeout=120):

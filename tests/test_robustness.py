@@ -22,7 +22,7 @@ import tracemalloc
 import pytest
 import yaml
 
-from conftest import function_command
+from conftest import AGENT_ITEM, function_command
 from pipelock_companion.krm import reader, writer
 
 HEADER = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
@@ -36,25 +36,7 @@ def configmap(name, data=b"    key: value\n"):
 BEFORE = configmap("before")
 AFTER = configmap("after")
 
-AGENT = b"""\
-- apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: agent
-    namespace: agents
-    annotations:
-      pipelock.dev/inject: "true"
-  spec:
-    selector:
-      matchLabels: {app: agent}
-    template:
-      metadata:
-        labels: {app: agent}
-      spec:
-        containers:
-        - name: agent
-          image: example.com/agent:1.0.0
-"""
+AGENT = AGENT_ITEM.encode()
 
 
 def resource_list(*items):
