@@ -89,8 +89,7 @@ class Config:
 
     @property
     def image_ref(self):
-        version = self.spec["version"]
-        return f"{self.spec['image']}:{version if version.startswith('v') else version}"
+        return f"{self.spec['image']}:{self.spec['version']}"
 
     @property
     def has_selector(self):

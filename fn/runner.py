@@ -48,7 +48,7 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
     results += _unidentified(parsed)
     function_config = parsed.function_config
     if config_text is not None:
-        function_config, problems = _config_from_text(config_text)
+        function_config, problems = config_from_text(config_text)
         results += problems
     items = parsed.items
     if not R.has_errors(results):
@@ -109,7 +109,7 @@ def _input_error(err):
                     field=R.field(err.where) if err.where else None)
 
 
-def _config_from_text(text):
+def config_from_text(text):
     if not text.strip():
         return None, [R.Result("the config file is empty: it must hold a CompanionProxy (or a ConfigMap)", R.ERROR)]
     parsed = reader.read(text)

@@ -60,12 +60,14 @@ def plan(selected, cfg):
     """(agents, results): one Agent per selected workload, plus one per
     spec.workloads entry not in the input (generator runs)."""
     agents, results = [], []
+    unmatched = _unmatched(selected, cfg)
+    total = len(selected) + len(unmatched)
     for item in selected:
-        agent, problems = _agent_for_item(item, cfg, len(selected) + _unmatched_count(selected, cfg))
+        agent, problems = _agent_for_item(item, cfg, total)
         results += problems
         if agent is not None:
             agents.append(agent)
-    for ref in _unmatched(selected, cfg):
+    for ref in unmatched:
         agent, problems = _agent_for_ref(ref, cfg)
         results += problems
         if agent is not None:
@@ -77,10 +79,6 @@ def plan(selected, cfg):
 def _unmatched(selected, cfg):
     present = {(i.kind, i.name, i.namespace) for i in selected}
     return [r for r in cfg["workloads"] if (r["kind"], r["name"], r.get("namespace") or None) not in present]
-
-
-def _unmatched_count(selected, cfg):
-    return len(_unmatched(selected, cfg))
 
 
 def _agent_for_item(item, cfg, total):

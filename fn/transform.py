@@ -9,10 +9,8 @@ import os
 
 from . import config as config_mod
 from . import selection
-from . import workloads
 from .krm import item as item_mod
 from .krm import results as R
-from .topology import agent as agent_mod
 from .topology import configmap, deployment, names, networkpolicy, patch, pdb, policies, rollout, service, tls
 from .verify import boundary
 

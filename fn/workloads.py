@@ -77,11 +77,11 @@ def agent_selector(data, kind):
 
 
 def containers(spec):
-    """(field name, container) for every container of a pod spec, in order:
-    init containers (native sidecars among them), then containers."""
+    """(field name, index, container) for every container of a pod spec, in
+    order: init containers (native sidecars among them), then containers."""
     out = []
     for field in ("initContainers", "containers"):
         entries = spec.get(field)
         if isinstance(entries, list):
-            out.extend((field, c) for c in entries if isinstance(c, dict))
+            out.extend((field, i, c) for i, c in enumerate(entries) if isinstance(c, dict))
     return out

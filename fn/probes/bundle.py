@@ -35,12 +35,12 @@ def main(argv):
     from .. import selection
     from ..krm import reader, yamlio
     from ..krm import results as R
-    from ..runner import _config_from_text
+    from ..runner import config_from_text
 
     config_item = None
     if argv[:1] == ["--config"] and len(argv) == 2:
         with open(argv[1], "rb") as f:
-            config_item, problems = _config_from_text(reader.decode(f.read()))
+            config_item, problems = config_from_text(reader.decode(f.read()))
     elif argv:
         sys.stderr.write("usage: pipelock-companion probes [--config FILE] < resources.yaml\n")
         return 2

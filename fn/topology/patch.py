@@ -60,7 +60,7 @@ def patch(data, agent, config):
                 "Remove it, or set spec.legacySidecar: remove",
                 f"{base}.spec.{field}[{index}]"))
 
-    for field, index, container in _indexed_containers(spec):
+    for field, index, container in workloads.containers(spec):
         path = f"{base}.spec.{field}[{index}]"
         if container.get("name") == LEGACY_CONTAINER:
             continue
@@ -80,15 +80,6 @@ def patch(data, agent, config):
             meta["annotations"] = {}
         meta["annotations"].update(annotations)
     return new, findings
-
-
-def _indexed_containers(spec):
-    out = []
-    for field in ("initContainers", "containers"):
-        entries = spec.get(field)
-        if isinstance(entries, list):
-            out.extend((field, i, c) for i, c in enumerate(entries) if isinstance(c, dict))
-    return out
 
 
 def _set_env(container, desired, path, replace_loopback):
@@ -124,7 +115,7 @@ def _set_env(container, desired, path, replace_loopback):
 
 
 def _legacy_sidecars(spec):
-    return [(field, i) for field, i, c in _indexed_containers(spec) if c.get("name") == LEGACY_CONTAINER]
+    return [(field, i) for field, i, c in workloads.containers(spec) if c.get("name") == LEGACY_CONTAINER]
 
 
 def _remove_legacy(spec, legacy, base):
@@ -133,7 +124,7 @@ def _remove_legacy(spec, legacy, base):
     for field, index in sorted(legacy, reverse=True):
         container = spec[field].pop(index)
         mounts = {m.get("name") for m in container.get("volumeMounts") or [] if isinstance(m, dict)}
-        still_used = {m.get("name") for _, _, c in _indexed_containers(spec)
+        still_used = {m.get("name") for _, _, c in workloads.containers(spec)
                       for m in c.get("volumeMounts") or [] if isinstance(m, dict)}
         removed_volumes |= mounts - still_used
         if not spec[field]:
