@@ -6,6 +6,7 @@ service meshes do). `pipelock.dev/inject: "false"` and spec.exclude always
 win. spec.workloads names workloads explicitly (kustomize generators).
 """
 
+from . import conventions as C
 from . import workloads
 from .krm import results as R
 from .krm import selector
@@ -16,59 +17,60 @@ SUPPORTED = ", ".join(workloads.WORKLOAD_KINDS)
 
 
 def _inject(item):
-    return str(item.annotations.get(names.INJECT, "")).strip().lower()
+    return str(item.annotations.get(C.INJECT, "")).strip().lower()
 
 
-def _named(cfg, item):
-    for ref in cfg["workloads"]:
-        if ref["kind"] == item.kind and ref["name"] == item.name and (ref.get("namespace") or None) == item.namespace:
+def _named(settings, item):
+    """The spec.workloads entry naming this item, or None."""
+    for ref in settings.workloads:
+        if ref.kind == item.kind and ref.name == item.name and (ref.namespace or None) == item.namespace:
             return ref
     return None
 
 
-def select(items, cfg):
+def select(items, settings):
     """(selected workload items, results), in input order."""
     selected, results = [], []
     for item in items:
         if not item.is_mapping or item.generated or item.is_local_config():
             continue
-        if item.labels.get("app.kubernetes.io/managed-by") == names.MANAGED_BY:
+        if item.labels.get(C.MANAGED_BY_LABEL) == C.MANAGED_BY:
             continue  # our own proxy Deployment is never an agent, whatever the selector says
         inject = _inject(item)
         if not workloads.is_workload(item):
             if inject == "true":
                 results.append(R.Result(
                     f"{item.kind} is not a supported workload kind (supported: {SUPPORTED}); "
-                    f"{names.INJECT} has no effect on it",
-                    R.ERROR, item.ref(), R.field(f"metadata.annotations[{names.INJECT}]", "true"), item.file()))
+                    f"{C.INJECT} has no effect on it",
+                    R.ERROR, item.ref(), R.field(f"metadata.annotations[{C.INJECT}]", "true"), item.file()))
             continue
         if inject == "false":
             continue
-        if _named(cfg, item) is None:
-            if cfg.has_selector:
-                if not selector.matches(cfg["selector"], item):
+        if _named(settings, item) is None:
+            if settings.has_selector:
+                if not selector.matches(settings.selector, item):
                     continue
             elif inject != "true":
                 continue
-        if cfg["exclude"] and not selector.is_empty(cfg["exclude"]) and selector.matches(cfg["exclude"], item):
+        if not selector.is_empty(settings.exclude) and selector.matches(settings.exclude, item):
             continue
         selected.append(item)
     return selected, results
 
 
-def plan(selected, cfg):
+def plan(selected, settings):
     """(agents, results): one Agent per selected workload, plus one per
     spec.workloads entry not in the input (generator runs)."""
     agents, results = [], []
-    unmatched = _unmatched(selected, cfg)
+    unmatched = _unmatched(selected, settings)
     total = len(selected) + len(unmatched)
     for item in selected:
-        agent, problems = _agent_for_item(item, cfg, total)
+        agent, problems = _agent_for_item(item, settings, total)
         results += problems
         if agent is not None:
             agents.append(agent)
     for ref in unmatched:
-        agent, problems = _agent_for_ref(ref, cfg)
+        agent, problems = _agent_for_ref(ref, settings)
         results += problems
         if agent is not None:
             agents.append(agent)
@@ -76,12 +78,12 @@ def plan(selected, cfg):
     return agents, results
 
 
-def _unmatched(selected, cfg):
+def _unmatched(selected, settings):
     present = {(i.kind, i.name, i.namespace) for i in selected}
-    return [r for r in cfg["workloads"] if (r["kind"], r["name"], r.get("namespace") or None) not in present]
+    return [r for r in settings.workloads if (r.kind, r.name, r.namespace or None) not in present]
 
 
-def _agent_for_item(item, cfg, total):
+def _agent_for_item(item, settings, total):
     def problem(message, path, current=None):
         return None, [R.Result(message, R.ERROR, item.ref(), R.field(path, current), item.file())]
 
@@ -102,46 +104,44 @@ def _agent_for_item(item, cfg, total):
         return problem(
             f"{kind} {item.name} has no pod labels: its NetworkPolicy would need an empty pod selector, which selects "
             f"every pod in the namespace. Add labels at {template}.metadata.labels", f"{template}.metadata.labels")
-    explicit = item.annotations.get(names.PROXY_NAME)
-    ref = _named(cfg, item) or {}
+    explicit = item.annotations.get(C.PROXY_NAME)
+    ref = _named(settings, item)
     try:
         if explicit is not None:
-            proxy = names.dns_label(str(explicit), f"annotation {names.PROXY_NAME}")
-        elif ref.get("proxyName"):
-            proxy = ref["proxyName"]
+            proxy = names.dns_label(str(explicit), f"annotation {C.PROXY_NAME}")
+        elif ref is not None and ref.proxy_name:
+            proxy = ref.proxy_name
         else:
             proxy = names.dns_label(item.name, "workload name", "-pipelock")
     except names.NameError_ as err:
-        path = f"metadata.annotations[{names.PROXY_NAME}]" if explicit is not None else "metadata.name"
-        return problem(f"{err}; set {names.PROXY_NAME} to a name that starts with a letter", path,
+        path = f"metadata.annotations[{C.PROXY_NAME}]" if explicit is not None else "metadata.name"
+        return problem(f"{err}; set {C.PROXY_NAME} to a name that starts with a letter", path,
                        str(explicit) if explicit is not None else item.name)
-    identity = item.annotations.get(names.AGENT_IDENTITY) or ref.get("agentIdentity")
-    if not identity and cfg["agentIdentity"]:
+    identity = item.annotations.get(C.AGENT_IDENTITY) or (ref.agent_identity if ref is not None else None)
+    if not identity and settings.agent_identity:
         if total > 1:
             return None, [R.Result(
                 f"spec.agentIdentity binds one identity, but {total} workloads are selected: each companion binds "
-                f"one workload identity. Set {names.AGENT_IDENTITY} on each workload instead",
-                R.ERROR, field=R.field("spec.agentIdentity", cfg["agentIdentity"]))]
-        identity = cfg["agentIdentity"]
+                f"one workload identity. Set {C.AGENT_IDENTITY} on each workload instead",
+                R.ERROR, field=R.field("spec.agentIdentity", settings.agent_identity))]
+        identity = settings.agent_identity
     identity = identity or f"{kind.lower()}/{item.name}"
     return Agent(item=item, kind=kind, api_version=item.api_version, name=item.name, namespace=item.namespace,
                  proxy=proxy, identity=str(identity), selector=agent_selector,
-                 pod_labels=workloads.pod_labels(data, kind), config=cfg), []
+                 pod_labels=workloads.pod_labels(data, kind), settings=settings), []
 
 
-def _agent_for_ref(ref, cfg):
-    kind = ref["kind"]
-    groups = workloads.WORKLOAD_KINDS[kind][0]
-    api_version = {"apps": "apps/v1", "batch": "batch/v1", "argoproj.io": "argoproj.io/v1alpha1"}[groups[0]]
+def _agent_for_ref(ref, settings):
+    kind = ref.kind
     try:
-        proxy = ref.get("proxyName") or names.dns_label(ref["name"], "workload name", "-pipelock")
+        proxy = ref.proxy_name or names.dns_label(ref.name, "workload name", "-pipelock")
     except names.NameError_ as err:
-        return None, [R.Result(str(err), R.ERROR, field=R.field("spec.workloads", ref["name"]))]
-    identity = ref.get("agentIdentity") or f"{kind.lower()}/{ref['name']}"
-    labels = dict(ref["podLabels"])
-    return Agent(item=None, kind=kind, api_version=api_version, name=ref["name"], namespace=ref.get("namespace"),
-                 proxy=proxy, identity=identity, selector={"matchLabels": labels}, pod_labels=labels,
-                 config=cfg), []
+        return None, [R.Result(str(err), R.ERROR, field=R.field("spec.workloads", ref.name))]
+    identity = ref.agent_identity or f"{kind.lower()}/{ref.name}"
+    labels = dict(ref.pod_labels)
+    return Agent(item=None, kind=kind, api_version=workloads.api_version(kind), name=ref.name,
+                 namespace=ref.namespace, proxy=proxy, identity=identity, selector={"matchLabels": labels},
+                 pod_labels=labels, settings=settings), []
 
 
 def _one_companion_each(agents):
@@ -156,22 +156,21 @@ def _one_companion_each(agents):
         results.append(R.Result(
             f"{agent.kind} {agent.name} and {other.kind} {other.name} would share the companion proxy {agent.proxy!r}; "
             "a companion binds exactly one workload identity. Give each workload its own "
-            f"{names.PROXY_NAME} (or remove the annotation to get <workload>-pipelock)",
-            R.ERROR, agent.item.ref() if agent.item else agent.ref(),
-            R.field(f"metadata.annotations[{names.PROXY_NAME}]", agent.proxy),
-            agent.item.file() if agent.item else None))
+            f"{C.PROXY_NAME} (or remove the annotation to get <workload>-pipelock)",
+            R.ERROR, agent.workload_ref()[0], R.field(f"metadata.annotations[{C.PROXY_NAME}]", agent.proxy),
+            agent.workload_ref()[1]))
     return results
 
 
-def managed_agents(items, cfg):
+def managed_agents(items, settings):
     """Agents for workloads a previous run patched (verify mode)."""
     agents, results = [], []
     for item in items:
         if not item.is_mapping or not workloads.is_workload(item):
             continue
-        if item.annotations.get(names.TOPOLOGY) != names.TOPOLOGY_VALUE:
+        if item.annotations.get(C.TOPOLOGY) != C.TOPOLOGY_VALUE:
             continue
-        agent, problems = _agent_for_item(item, cfg, 1)
+        agent, problems = _agent_for_item(item, settings, 1)
         results += problems
         if agent is not None:
             agents.append(agent)

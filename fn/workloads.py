@@ -13,6 +13,8 @@ WORKLOAD_KINDS = {
     "CronJob": (("batch",), ("spec", "jobTemplate", "spec", "template")),
     "Rollout": (("argoproj.io",), ("spec", "template")),
 }
+# The served version of each group, for a workload known only by kind (spec.workloads).
+_GROUP_VERSION = {"apps": "apps/v1", "batch": "batch/v1", "argoproj.io": "argoproj.io/v1alpha1"}
 
 # Kinds whose pods are selected by spec.selector; Jobs get a generated
 # controller-uid selector, so their pods are known by template labels only.
@@ -22,6 +24,11 @@ _SELECTOR_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Roll
 def is_workload(item):
     spec = WORKLOAD_KINDS.get(item.kind)
     return spec is not None and item.group in spec[0]
+
+
+def api_version(kind):
+    """The apiVersion a workload of `kind` is written with."""
+    return _GROUP_VERSION[WORKLOAD_KINDS[kind][0][0]]
 
 
 def template_path(kind):

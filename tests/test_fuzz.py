@@ -50,7 +50,7 @@ from conftest import function_command
 from pipelock_companion import runner, workloads
 from pipelock_companion.krm import reader
 from pipelock_companion.krm import results as R
-from pipelock_companion.topology import names
+from pipelock_companion import conventions as C
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -336,7 +336,7 @@ def may_change(node):
     if not isinstance(node, yaml.MappingNode):
         return False
     kind = identity(node)[1]
-    return kind in workloads.WORKLOAD_KINDS or kind == "NetworkPolicy" or names.MANAGED_BY in yaml.serialize(node)
+    return kind in workloads.WORKLOAD_KINDS or kind == "NetworkPolicy" or C.MANAGED_BY in yaml.serialize(node)
 
 
 def expected_items(text):

@@ -20,11 +20,12 @@ in `PolicySet.problems`, so the caller can tell the user.
 import ipaddress
 import re
 
+from .. import conventions as C
 from ..krm import selector
 
 INGRESS, EGRESS = "Ingress", "Egress"
 PROTOCOLS = ("TCP", "UDP", "SCTP")
-NAME_LABEL = "kubernetes.io/metadata.name"  # every namespace carries it
+NAME_LABEL = C.NAMESPACE_NAME_LABEL
 _RULES_KEY = {INGRESS: "ingress", EGRESS: "egress"}
 _PEERS_KEY = {INGRESS: "from", EGRESS: "to"}
 # IANA service name: the form a named port must have.

@@ -20,24 +20,21 @@ is not isolated at all is reported as "missing isolation".
 
 import ipaddress
 
-from ..topology.names import METRICS_PORT, PROXY_PORT
+from .. import conventions as C
 from . import netpol
 from .netpol import EGRESS, INGRESS, NAME_LABEL, PROTOCOLS, Pod, endpoint_ip
 
 AGENT_EGRESS, PROXY_INGRESS, PROXY_EGRESS = "agent-egress", "proxy-ingress", "proxy-egress"
 LEAK, MISSING_ISOLATION = "leak", "missing isolation"
 
-DNS = ("kube-system", {"k8s-app": "kube-dns"})
-DNS_PORT = 53
-PROXY_CONTAINER_PORTS = (("http", PROXY_PORT, "TCP"), ("metrics", METRICS_PORT, "TCP"))
-FORBIDDEN_CIDRS = (
-    "169.254.0.0/16", "fd00:ec2::254/128",  # cloud metadata, link-local
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",  # private, carrier-grade NAT
-    "fc00::/7", "fe80::/10",  # unique local and link-local IPv6
-)
+DNS = (C.DEFAULT_DNS_NAMESPACE, C.DEFAULT_DNS_POD_LABELS)
+DNS_PORT = C.DNS_PORT
+PROXY_PORT = C.PROXY_PORT
+PROXY_CONTAINER_PORTS = (("http", C.PROXY_PORT, "TCP"), ("metrics", C.METRICS_PORT, "TCP"))
+FORBIDDEN_CIDRS = C.DEFAULT_DENY_CIDRS
 
 # Witnesses a reader recognises come first; the boundaries make the sets complete.
-_PREFERRED_PORTS = (443, 80, 53, 22, PROXY_PORT, METRICS_PORT)
+_PREFERRED_PORTS = (443, 80, 53, 22, C.PROXY_PORT, C.METRICS_PORT)
 _PREFERRED_IPS = tuple(ipaddress.ip_address(a) for a in ("203.0.113.7", "2001:db8::7", "169.254.169.254",
                                                           "fd00:ec2::254"))
 _NAMESPACE = ("namespace",)  # the search variable for the namespace; label keys are strings

@@ -9,9 +9,9 @@ the field report's migration did, and reports each change.
 
 import copy
 
+from .. import conventions as C
 from ..krm import results as R
-from ..verify import netpol
-from . import names
+from . import netpol
 
 
 def selects_for_egress(policy, namespace, pod_labels):
@@ -29,11 +29,12 @@ def is_internet_rule(rule):
 def user_policies(items):
     return [i for i in items
             if i.kind == "NetworkPolicy" and not i.generated and i.is_mapping
-            and i.labels.get("app.kubernetes.io/managed-by") != names.MANAGED_BY]
+            and i.labels.get(C.MANAGED_BY_LABEL) != C.MANAGED_BY]
 
 
-def check(items, agents, cfg):
-    if cfg["existingPolicies"] != "tighten":
+def tighten(items, agents, settings):
+    """Results for each rewrite; the items are updated in place."""
+    if settings.existing_policies != "tighten":
         return []
     results = []
     for item in user_policies(items):
