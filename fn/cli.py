@@ -85,7 +85,7 @@ def parse(argv):
     elif len(argv) == 1 and not argv[0].startswith("-") and os.path.isfile(argv[0]):
         # kustomize's legacy exec plugin protocol: argv[1] is the plugin's config file.
         return command, {"config": argv[0]}
-    options = {"config": None}
+    options: dict = {"config": None}
     rest = list(argv)
     while rest:
         arg = rest.pop(0)

@@ -121,7 +121,7 @@ def _identity(obj):
 def _upsert(items, generated):
     """Append generated objects; refresh in place those a previous run made."""
     results = []
-    existing = {}
+    existing: dict = {}
     for item in items:
         existing.setdefault((item.api_version, item.kind, item.namespace or "default", item.name), item)
     for obj in generated:
@@ -148,9 +148,8 @@ def _refreshed(current, obj):
     labels.update(meta.get("labels") or {})
     meta["labels"] = labels
     annotations = dict(current.annotations)
-    for key, value in (meta.get("annotations") or {}).items():
-        if not _owned_by_orchestrator(key):
-            annotations[key] = value
+    annotations.update((key, value) for key, value in (meta.get("annotations") or {}).items()
+                       if not _owned_by_orchestrator(key))
     if annotations:
         meta["annotations"] = annotations
     else:

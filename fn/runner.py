@@ -44,10 +44,8 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
     they are consumed, so a caller writing them never holds the whole output.
     `mode` overrides the functionConfig's spec.mode (the subcommands)."""
     results = [config_problem] if config_problem is not None else []
-    if isinstance(text, reader.InputError):
-        parsed = reader.Parsed("resourcelist", errors=[text])
-    else:
-        parsed = reader.read(text)
+    parsed = reader.Parsed("resourcelist", errors=[text]) if isinstance(text, reader.InputError) \
+        else reader.read(text)
     if parsed.fmt == "stream" and config_text is None and mode != pipeline.PROBES \
             and not any(i.is_mapping and i.kind for i in parsed.items):
         # Neither a ResourceList nor a stream of resources: answer as the KRM
@@ -73,7 +71,7 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
 def _run_steps(items, loaded, mode, fmt):
     try:
         return pipeline.run(items, loaded, mode, fmt)
-    except Exception as err:  # never a traceback instead of output
+    except Exception as err:  # noqa: BLE001 - never a traceback instead of output
         return items, [R.Result(
             f"internal error: {type(err).__name__}: {err}; the input is returned unchanged. "
             f"Please report this with the input that caused it. {_where(err)}", R.ERROR)]
@@ -97,7 +95,7 @@ MAX_UNIDENTIFIED_LISTED = 20
 def _unidentified(parsed):
     """Items without apiVersion, kind or metadata.name pass through untouched,
     but kpt refuses to write them back: say so."""
-    out = []
+    out: list = []
     unlisted = 0
     for index, item in enumerate(parsed.items):
         if not item.is_mapping:
@@ -154,7 +152,8 @@ def config_from_text(text):
 def _read_limited(stream, limit, chunk=1 << 20):
     """All of `stream`, or, once it passes `limit`, only enough to say so:
     an oversized input is refused without being held in memory."""
-    chunks, total = [], 0
+    chunks: list = []
+    total = 0
     while True:
         block = stream.read(chunk)
         if not block:

@@ -113,7 +113,7 @@ def _agent_for_item(item, settings, total):
             proxy = ref.proxy_name
         else:
             proxy = names.dns_label(item.name, "workload name", "-pipelock")
-    except names.NameError_ as err:
+    except names.InvalidNameError as err:
         path = f"metadata.annotations[{C.PROXY_NAME}]" if explicit is not None else "metadata.name"
         return problem(f"{err}; set {C.PROXY_NAME} to a name that starts with a letter", path,
                        str(explicit) if explicit is not None else item.name)
@@ -135,7 +135,7 @@ def _agent_for_ref(ref, settings):
     kind = ref.kind
     try:
         proxy = ref.proxy_name or names.dns_label(ref.name, "workload name", "-pipelock")
-    except names.NameError_ as err:
+    except names.InvalidNameError as err:
         return None, [R.Result(str(err), R.ERROR, field=R.field("spec.workloads", ref.name))]
     identity = ref.agent_identity or f"{kind.lower()}/{ref.name}"
     labels = dict(ref.pod_labels)
@@ -146,7 +146,8 @@ def _agent_for_ref(ref, settings):
 
 def _one_companion_each(agents):
     """Two workloads bound to one companion would share one identity: refuse."""
-    results, owners = [], {}
+    results = []
+    owners: dict = {}
     for agent in agents:
         key = (agent.namespace or "default", agent.proxy)
         other = owners.get(key)

@@ -70,7 +70,7 @@ def agent_selector(data, kind):
     if kind in _SELECTOR_KINDS:
         selector = (data.get("spec") or {}).get("selector")
         if isinstance(selector, dict):
-            out = {}
+            out: dict = {}
             labels = selector.get("matchLabels")
             if isinstance(labels, dict) and labels:
                 out["matchLabels"] = {k: str(v) for k, v in labels.items()}
@@ -86,7 +86,7 @@ def agent_selector(data, kind):
 def containers(spec):
     """(field name, index, container) for every container of a pod spec, in
     order: init containers (native sidecars among them), then containers."""
-    out = []
+    out: list = []
     for field in ("initContainers", "containers"):
         entries = spec.get(field)
         if isinstance(entries, list):

@@ -151,5 +151,6 @@ def test_a_conflict_fails_the_release_and_says_why():
     out, err, code = _post_render(rendered)
     assert code == 1
     assert "[error]" in err and "HTTPS_PROXY" in err and "demo-research-agent" in err
-    # The stream still comes back whole and unchanged; Helm stops on the exit code.
-    assert _documents(out) == _documents(rendered)
+    # Nothing on stdout: Helm stops on the exit code, and a pipe without
+    # pipefail (`| kubectl apply -f -`) gets no unpatched manifests either.
+    assert out == ""

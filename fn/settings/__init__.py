@@ -11,8 +11,18 @@ from ..krm import results as R
 from . import checks, configmap_form, schema
 from .model import DestinationSpec, Dns, Probes, ProxyEgress, Rollout, Settings, Tls, WorkloadRef
 
-__all__ = ["DestinationSpec", "Dns", "Probes", "ProxyEgress", "Rollout", "Settings", "Tls", "WorkloadRef", "load",
-           "is_placeholder"]
+__all__ = [
+    "DestinationSpec",
+    "Dns",
+    "Probes",
+    "ProxyEgress",
+    "Rollout",
+    "Settings",
+    "Tls",
+    "WorkloadRef",
+    "is_placeholder",
+    "load",
+]
 
 
 def is_placeholder(data):

@@ -11,7 +11,8 @@ from . import schema
 def to_document(data, ref):
     """(a CompanionProxy document, [error results]) from a ConfigMap's data."""
     values = data.get("data") or {}
-    spec, errors = {}, []
+    spec: dict = {}
+    errors = []
     for key in sorted(values):
         raw = values[key]
         field = R.field(f"data.{key}", current=str(raw))

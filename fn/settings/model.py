@@ -121,7 +121,7 @@ class Settings:
     def from_spec(cls, spec, source=None, ref=None):
         """Settings from a spec that passed the schema (camelCase keys)."""
         spec = spec or {}
-        given = {}
+        given: dict = {}
         for key, name in _SCALARS.items():
             if key in spec:
                 given[name] = spec[key]
@@ -146,8 +146,8 @@ class Settings:
                 for d in spec["destinations"])
         for key, attribute, kind, names in _OBJECTS:
             if spec.get(key) is not None:
-                given[attribute] = kind(**{names[k]: tuple(v) if isinstance(v, list) else v
-                                           for k, v in spec[key].items()})
+                fields: dict = {names[k]: tuple(v) if isinstance(v, list) else v for k, v in spec[key].items()}
+                given[attribute] = kind(**fields)
         return cls(**given, source=source, ref=ref)
 
 
@@ -161,13 +161,15 @@ _LISTS = {"apiAllowlist": "api_allowlist", "passthroughDomains": "passthrough_do
 # Nested objects: each field given replaces its default, the others keep theirs.
 _OBJECTS = (
     ("dns", "dns", Dns, {"namespace": "namespace", "podLabels": "pod_labels", "cidrs": "cidrs"}),
-    ("proxyEgress", "proxy_egress", ProxyEgress, {"ports": "ports", "allowCIDRs": "allow_cidrs", "denyCIDRs": "deny_cidrs"}),
-    ("tls", "tls", Tls, {"secretName": "secret_name", "certKey": "cert_key", "keyKey": "key_key",
-                  "defaultMode": "default_mode", "fsGroup": "fs_group", "certTTL": "cert_ttl",
-                  "certCacheSize": "cert_cache_size", "maxResponseBytes": "max_response_bytes"}),
+    ("proxyEgress", "proxy_egress", ProxyEgress,
+     {"ports": "ports", "allowCIDRs": "allow_cidrs", "denyCIDRs": "deny_cidrs"}),
+    ("tls", "tls", Tls,
+     {"secretName": "secret_name", "certKey": "cert_key", "keyKey": "key_key", "defaultMode": "default_mode",
+      "fsGroup": "fs_group", "certTTL": "cert_ttl", "certCacheSize": "cert_cache_size",
+      "maxResponseBytes": "max_response_bytes"}),
     ("rollout", "rollout", Rollout, {"dependsOn": "depends_on", "argoSyncWaves": "argo_sync_waves"}),
-    ("probes", "probes", Probes, {"enabled": "enabled", "image": "image", "externalURL": "external_url",
-                        "externalTCP": "external_tcp"}),
+    ("probes", "probes", Probes,
+     {"enabled": "enabled", "image": "image", "externalURL": "external_url", "externalTCP": "external_tcp"}),
 )
 
 

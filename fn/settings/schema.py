@@ -1,6 +1,7 @@
 """The functionConfig's JSON Schema (schemas/companionproxy.schema.json,
 shipped in the package) and its errors as results naming the field."""
 
+import functools
 import json
 import os
 
@@ -8,15 +9,11 @@ from ..krm import results as R
 
 SCHEMA_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schema", "companionproxy.schema.json")
 
-_schema = None
 
-
+@functools.cache
 def schema():
-    global _schema
-    if _schema is None:
-        with open(SCHEMA_FILE, encoding="utf-8") as f:
-            _schema = json.load(f)
-    return _schema
+    with open(SCHEMA_FILE, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def validate(document, source, ref):

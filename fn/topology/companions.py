@@ -1,9 +1,9 @@
 """The companion objects of one agent, in the order they are written."""
 
-from . import agent_policy, configmap, deployment, pdb, proxy_policy, rollout, service
+from . import agent_policy, configmap, deployment, disruption_budget, proxy_policy, rollout, service
 
 # Each builder: ROLE, and build(agent, settings) -> the object as data.
-BUILDERS = (configmap, proxy_policy, deployment, service, pdb, agent_policy)
+BUILDERS = (configmap, proxy_policy, deployment, service, disruption_budget, agent_policy)
 
 
 def build(agent, settings):

@@ -16,7 +16,7 @@ _LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 MAX_LABEL = 63
 
 
-class NameError_(ValueError):
+class InvalidNameError(ValueError):
     """A name that cannot become a valid DNS label."""
 
 
@@ -37,7 +37,7 @@ def label(name, suffix="", what="name"):
     """
     base = sanitize(name)
     if not base:
-        raise NameError_(f"{what} {name!r} has no letters or digits to make a name from")
+        raise InvalidNameError(f"{what} {name!r} has no letters or digits to make a name from")
     if len(base) + len(suffix) > MAX_LABEL:
         digest = sha256_hex(name)[:8]
         base = base[:MAX_LABEL - len(suffix) - 9].rstrip("-") + "-" + digest
@@ -45,10 +45,10 @@ def label(name, suffix="", what="name"):
 
 
 def dns_label(name, what, suffix=""):
-    """A valid RFC 1035 label (a Service name) from `name`, or NameError_."""
+    """A valid RFC 1035 label (a Service name) from `name`, or InvalidNameError."""
     label_ = label(name, suffix, what)
     if not _LABEL.match(label_):
-        raise NameError_(f"{what} {name!r} gives {label_!r}, which does not start with a letter "
+        raise InvalidNameError(f"{what} {name!r} gives {label_!r}, which does not start with a letter "
                          f"(a Service name must be an RFC 1035 label)")
     return label_
 

@@ -95,10 +95,12 @@ def _set_env(container, desired, path, replace_loopback):
         if "valueFrom" not in entry and entry.get("value") == value:
             continue
         current = entry.get("value")
-        if replace_loopback and "valueFrom" not in entry and isinstance(current, str) and _LOOPBACK_PROXY.match(current):
+        loopback = isinstance(current, str) and _LOOPBACK_PROXY.match(current)
+        if replace_loopback and "valueFrom" not in entry and loopback:
             entry["value"] = value
-            findings.append(Finding(R.INFO, f"container {container.get('name')!r}: {name} pointed at the removed in-pod "
-                                            f"Pipelock; now the companion proxy", f"{path}.env[{i}].value", current, value))
+            findings.append(Finding(
+                R.INFO, f"container {container.get('name')!r}: {name} pointed at the removed in-pod Pipelock; now "
+                "the companion proxy", f"{path}.env[{i}].value", current, value))
             continue
         what = "is set from valueFrom" if "valueFrom" in entry else f"is {current!r}"
         findings.append(Finding(
@@ -116,7 +118,7 @@ def _legacy_sidecars(spec):
 
 def _remove_legacy(spec, legacy, base):
     findings = []
-    removed_volumes = set()
+    removed_volumes: set = set()
     for field, index in sorted(legacy, reverse=True):
         container = spec[field].pop(index)
         mounts = {m.get("name") for m in container.get("volumeMounts") or [] if isinstance(m, dict)}
@@ -125,16 +127,15 @@ def _remove_legacy(spec, legacy, base):
         removed_volumes |= mounts - still_used
         if not spec[field]:
             del spec[field]
-        findings.append(Finding(R.INFO, f"removed the in-pod Pipelock container (spec.legacySidecar: remove)",
+        findings.append(Finding(R.INFO, "removed the in-pod Pipelock container (spec.legacySidecar: remove)",
                                 f"{base}.spec.{field}[{index}]"))
     volumes = spec.get("volumes")
     if removed_volumes and isinstance(volumes, list):
         spec["volumes"] = [v for v in volumes if not (isinstance(v, dict) and v.get("name") in removed_volumes)]
         if not spec["volumes"]:
             del spec["volumes"]
-        for name in sorted(removed_volumes):
-            findings.append(Finding(R.INFO, f"removed volume {name!r}, used only by the in-pod Pipelock container",
-                                    f"{base}.spec.volumes"))
+        findings += [Finding(R.INFO, f"removed volume {name!r}, used only by the in-pod Pipelock container",
+                             f"{base}.spec.volumes") for name in sorted(removed_volumes)]
     return findings
 
 
@@ -165,7 +166,8 @@ def _check_download(container, path, settings):
         container.pop("args", None)
         return [Finding(R.INFO, f"init container {name!r} downloaded Pipelock from the internet, which the agent "
                                 f"NetworkPolicy blocks; it now copies the binary from {settings.image_ref} "
-                                f"(spec.downloadingInitContainers: rewrite)", f"{path}.command", None, f"{C.BINARY} install {target}")]
+                                f"(spec.downloadingInitContainers: rewrite)", f"{path}.command", None,
+                        f"{C.BINARY} install {target}")]
     return [Finding(
         R.WARNING,
         f"init container {name!r} downloads from the internet ({match.group(0)[:80]}); after the lockdown it can only "

@@ -10,7 +10,7 @@ from ..krm import yamlio
 
 # Preset overrides on top of Pipelock's own defaults (`balanced` is those
 # defaults), as `pipelock init sidecar` sets them (internal/cli/setup/init.go).
-PRESETS = {
+PRESETS: dict = {
     "balanced": {"mode": "balanced", "monitoring": {}},
     "strict": {
         "mode": "strict",
@@ -29,7 +29,7 @@ DEFAULT_BLOCKLIST = ["*.pastebin.com", "*.hastebin.com", "*.paste.ee", "*.transf
 def document(agent, settings):
     """The Pipelock config as data, keys in a stable, readable order."""
     preset = PRESETS[settings.preset]
-    doc = {"version": 1, "mode": preset["mode"]}
+    doc: dict = {"version": 1, "mode": preset["mode"]}
     if "enforce" in preset:
         doc["enforce"] = preset["enforce"]
     if settings.api_allowlist:
@@ -44,17 +44,16 @@ def document(agent, settings):
     doc["bind_default_agent_identity"] = True
     tls = settings.tls
     if tls or settings.passthrough_domains:
-        interception = {"enabled": bool(tls)}
+        interception: dict = {"enabled": bool(tls)}
         if tls:
             interception["ca_cert"] = f"{C.TLS_DIR}/{tls.cert_key}"
             interception["ca_key"] = f"{C.TLS_DIR}/{tls.key_key}"
         if settings.passthrough_domains:
             interception["passthrough_domains"] = list(settings.passthrough_domains)
         if tls:
-            for theirs, value in (("cert_ttl", tls.cert_ttl), ("cert_cache_size", tls.cert_cache_size),
-                                  ("max_response_bytes", tls.max_response_bytes)):
-                if value is not None:
-                    interception[theirs] = value
+            optional = (("cert_ttl", tls.cert_ttl), ("cert_cache_size", tls.cert_cache_size),
+                        ("max_response_bytes", tls.max_response_bytes))
+            interception.update((theirs, value) for theirs, value in optional if value is not None)
         doc["tls_interception"] = interception
     return doc
 

@@ -37,8 +37,8 @@ def internet_peers(allow_cidrs, deny_cidrs):
     for cidr in allow_cidrs:
         allowed = ipaddress.ip_network(cidr, strict=False)
         excepts = [str(d) for d in denied
-                   if d.version == allowed.version and d != allowed and d.subnet_of(allowed)]
-        block = {"cidr": str(allowed)}
+                   if d.version == allowed.version and d != allowed and d.subnet_of(allowed)]  # type: ignore[arg-type]
+        block: dict = {"cidr": str(allowed)}
         if excepts:
             block["except"] = excepts
         peers.append({"ipBlock": block})

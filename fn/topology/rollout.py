@@ -46,4 +46,4 @@ def workload_depends_on(data, agent):
     wanted = _ref("networking.k8s.io", agent.namespace, "NetworkPolicy", names.agent_policy_name(agent.name))
     current = [v.strip() for v in str(annotations.get(C.DEPENDS_ON, "")).split(",") if v.strip()]
     if wanted not in current:
-        annotations[C.DEPENDS_ON] = ",".join(current + [wanted])
+        annotations[C.DEPENDS_ON] = ",".join([*current, wanted])

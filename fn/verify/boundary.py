@@ -109,12 +109,9 @@ def _result(violation, agent, by_key):
 def _no_proxy_without_route(agent, settings):
     """A NO_PROXY entry sends the agent's calls direct; without an allow rule
     for it they are dropped."""
-    out = []
-    for entry in settings.no_proxy:
-        if entry not in agent.direct_hosts:
-            out.append(R.Result(
-                f"NO_PROXY entry {entry!r} makes {agent.kind} {agent.name} connect to it directly, but its "
-                "NetworkPolicy allows no direct path there, so those calls fail. Declare it in spec.destinations "
-                "(in-cluster) or remove it (external hosts go through the proxy)",
-                R.WARNING, agent.workload_ref()[0], R.field("spec.noProxy", entry)))
-    return out
+    return [R.Result(
+        f"NO_PROXY entry {entry!r} makes {agent.kind} {agent.name} connect to it directly, but its "
+        "NetworkPolicy allows no direct path there, so those calls fail. Declare it in spec.destinations "
+        "(in-cluster) or remove it (external hosts go through the proxy)",
+        R.WARNING, agent.workload_ref()[0], R.field("spec.noProxy", entry))
+        for entry in settings.no_proxy if entry not in agent.direct_hosts]
