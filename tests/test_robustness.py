@@ -607,7 +607,9 @@ def test_item_count_limit_at_its_edge():
 
 def test_item_count_limit_applies_to_streams_and_to_recovery(tmp_path):
     config = tmp_path / "fn.yaml"
-    config.write_text("apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: fn\n")
+    # No agent in the stream, by design: allowEmptyMatch keeps that from being the error.
+    config.write_text("apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: fn\n"
+                      "spec:\n  allowEmptyMatch: true\n")
     stream = b"---\n".join(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm%d\n" % i for i in range(3))
     code = ("import sys, pipelock_companion.krm.reader as r; r.MAX_ITEMS = %d\n"
             "from pipelock_companion.cli import main\nsys.argv[1:] = ['--config', %r]\nmain()\n")
