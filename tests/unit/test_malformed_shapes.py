@@ -78,7 +78,6 @@ def _assert_no_internal_error(documents, spec):
     except AssertionError:
         return  # the reader refused it (e.g. an empty name): an input error, reported as such
     from fnunit import settings_of
-
     from pipelock_companion import pipeline
 
     _, results = pipeline.run(items, settings_of(spec), pipeline.GENERATE, "stream")
