@@ -4,6 +4,7 @@ text, the function's modes run on them without a subprocess."""
 import textwrap
 
 import yaml
+
 from pipelock_companion import pipeline, settings
 from pipelock_companion.krm import reader
 

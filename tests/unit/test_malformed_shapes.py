@@ -7,6 +7,7 @@ import copy
 
 import pytest
 import yaml
+
 from fnunit import AGENT, items_of, run
 
 WRONG = [1.5, 7, "text", True, None, [], {}, [1], {"x": 1}]
@@ -77,8 +78,9 @@ def _assert_no_internal_error(documents, spec):
         items = items_of(text)
     except AssertionError:
         return  # the reader refused it (e.g. an empty name): an input error, reported as such
-    from fnunit import settings_of
     from pipelock_companion import pipeline
+
+    from fnunit import settings_of
 
     _, results = pipeline.run(items, settings_of(spec), pipeline.GENERATE, "stream")
     internal = [r.message for r in results if "internal error" in r.message]

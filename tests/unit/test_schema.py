@@ -4,11 +4,13 @@ import json
 import re
 
 import pytest
-from fnunit import items_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pipelock_companion import settings as settings_mod
 from pipelock_companion.settings import schema
+
+from fnunit import items_of
 
 END = "$(?!\\n)"
 

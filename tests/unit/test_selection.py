@@ -6,8 +6,10 @@ down.
 """
 
 import pytest
-from fnunit import AGENT, items_of, messages, run, settings_of
+
 from pipelock_companion import pipeline, selection
+
+from fnunit import AGENT, items_of, messages, run, settings_of
 
 
 def kinds_and_names(items):
