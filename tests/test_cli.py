@@ -66,6 +66,7 @@ def test_a_directory_as_config_is_an_error(subcommand, tmp_path):
     out, err, code = run([*subcommand, f"--config={tmp_path}"], STREAM)
     assert code == 1
     assert "Is a directory" in err
+    assert out == ""
     assert_no_traceback(err)
 
 
