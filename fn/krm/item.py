@@ -19,8 +19,7 @@ LEGACY_INDEX_ANNOTATION = "config.kubernetes.io/index"
 class Item:
     __slots__ = (
         "source", "start", "end", "col", "line",
-        "api_version", "kind", "metadata", "is_mapping", "is_null", "flow",
-        "rl_items", "rl_function_config",
+        "api_version", "kind", "metadata", "is_mapping", "flow",
         "_node", "_data", "new_body", "generated",
     )
 
@@ -34,10 +33,7 @@ class Item:
         self.kind = None
         self.metadata = {}
         self.is_mapping = True
-        self.is_null = False
-        self.flow = False
-        self.rl_items = None
-        self.rl_function_config = None
+        self.flow = False  # a functionConfig written as a flow mapping
         self._node = None
         self._data = None
         self.new_body = None
@@ -139,9 +135,6 @@ class Item:
         # A trailing line break closes a clipped block scalar at the end.
         body = self.body()
         return " " * self.col + body + ("" if body.endswith("\n") else "\n")
-
-    def changed(self):
-        return self.new_body is not None and not self.generated
 
     def update(self, new_data):
         """Record new content for the item, as edits of its original text."""

@@ -14,21 +14,21 @@ import re
 
 import yaml
 
+# Parser: the event parser the reader walks (and `compose` builds on).
 try:  # the libyaml C extension; the pure-Python classes are the fallback
     from yaml import CSafeDumper as _BaseDumper
-    from yaml._yaml import CParser as _Parser
+    from yaml._yaml import CParser as Parser
 except ImportError:  # pragma: no cover - exercised only without libyaml
     from yaml import SafeDumper as _BaseDumper
     from yaml.composer import Composer
-    from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Parser(Reader, Scanner, Parser, Composer):
+    class Parser(Reader, Scanner, yaml.parser.Parser, Composer):  # type: ignore[no-redef]
         def __init__(self, stream):
             Reader.__init__(self, stream)
             Scanner.__init__(self)
-            Parser.__init__(self)
+            yaml.parser.Parser.__init__(self)
             Composer.__init__(self)
 
 
@@ -65,15 +65,29 @@ for _tag, _regexp, _first in _CORE:
 Resolver12.yaml_implicit_resolvers.setdefault("", []).append((NULL, _CORE[0][1]))
 
 
-class _Composer(_Parser, Resolver12):
+class _Composer(Parser, Resolver12):
     def __init__(self, text):
-        _Parser.__init__(self, text)
+        Parser.__init__(self, text)
         Resolver12.__init__(self)
 
 
 def compose(text):
     """The node tree of a one-document YAML text (raises yaml.YAMLError)."""
     return _Composer(text).get_single_node()
+
+
+_RESOLVER = Resolver12()
+
+
+def event_value(ev):
+    """The plain-data value of a scalar event, as `scalar_value` gives a node's."""
+    if ev.implicit[0] and not ev.tag:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, (True, False))
+    elif ev.tag and ev.tag != "!":
+        tag = ev.tag
+    else:
+        tag = STR
+    return scalar_value(yaml.ScalarNode(tag, ev.value))
 
 
 def scalar_value(node):
