@@ -3,7 +3,9 @@ edit of the text it came from.
 
 `textedit.apply(text, node, old, new)` returns text that reads as `new`
 (it re-reads every result to be sure) and keeps every byte the change does
-not reach: comments, key order, quoting, `on` and `0644`.
+not reach: comments, key order, quoting, `on` and `0644`; and whether it
+could do so (`exact`). Where it cannot (aliases, merge keys), the text is
+written from the data: values kept, comments not.
 """
 
 import copy
@@ -29,13 +31,14 @@ spec:
 """
 
 
-def edit(text, change):
+def edit(text, change, exact=True):
     node = yamlio.compose(text)
     old = yamlio.to_data(node)
     new = copy.deepcopy(old)
     change(new)
-    out = textedit.apply(text, node, old, new)
+    out, was_exact = textedit.apply(text, node, old, new)
     assert yamlio.to_data(yamlio.compose(out)) == new  # the one thing every edit guarantees
+    assert was_exact is exact
     return out
 
 
@@ -45,6 +48,15 @@ def containers(data):
 
 def test_no_change_is_the_same_text():
     assert edit(DEPLOYMENT, lambda d: None) is DEPLOYMENT
+
+
+def test_a_final_line_break_keeps_the_value_of_a_block_scalar_that_ends_the_text():
+    # `echo hi` with no line break after it is the value "echo hi"; with one
+    # added, a clipped (|) or kept (|+) scalar would gain it.
+    assert textedit.with_final_break("run: |\n  echo hi") == "run: |-\n  echo hi\n"
+    assert textedit.with_final_break("run: >2+\n   echo hi") == "run: >2-\n   echo hi\n"
+    assert textedit.with_final_break("run: |\n  echo hi\n# done") == "run: |\n  echo hi\n# done\n"
+    assert textedit.with_final_break("a: b") == "a: b\n"
 
 
 def test_a_changed_scalar_is_replaced_in_place():
@@ -94,9 +106,20 @@ def test_a_new_multi_line_string_is_a_literal_block():
 def test_an_item_with_aliases_is_written_from_its_nodes_values_kept():
     # Editing text under an alias would change every place it stands for.
     text = "base: &b {x: 1}\ncopy: *b # the comment goes\n"
-    out = edit(text, lambda d: d.update(extra=2))
+    out = edit(text, lambda d: d.update(extra=2), exact=False)
     assert "# the comment goes" not in out
     assert yamlio.to_data(yamlio.compose(out)) == {"base": {"x": 1}, "copy": {"x": 1}, "extra": 2}
+
+
+def test_an_item_with_merge_keys_is_written_from_its_data():
+    text = "defaults: &d {replicas: 1}\nspec:\n  <<: *d  # merged\n  name: x\n"
+    out = edit(text, lambda d: d["spec"].update(replicas=2), exact=False)
+    assert yamlio.to_data(yamlio.compose(out))["spec"] == {"replicas": 2, "name": "x"}
+
+
+def test_an_unchanged_item_with_aliases_is_not_touched():
+    text = "base: &b {x: 1}\ncopy: *b # kept\n"
+    assert edit(text, lambda d: None) is text
 
 
 @pytest.mark.parametrize("old, new", [

@@ -25,22 +25,27 @@ __all__ = [
 ]
 
 
-def read(text):
-    """Parse input text; never raises for bad YAML, returns errors instead."""
+def read(text, plain=False):
+    """Parse input text; never raises for bad YAML, returns errors instead.
+
+    `plain`: the input is a plain stream of resources, its functionConfig
+    given apart (`--config`): a `kind: List` is then a document like any
+    other (its items its `children`), not a ResourceList to unwrap."""
     if not text or text.isspace():  # not text.strip(): that would copy the whole input
         return Parsed("resourcelist", errors=[InputError("input is empty: expected a ResourceList on stdin")])
     try:
-        return read_stream(text)
+        return read_stream(text, plain=plain)
     except TooMuch as err:
-        return _refused(text, err)
+        return _refused(text, err, plain)
     except InputError as err:
         error = err
     except yaml.YAMLError as err:
         error = from_yaml_error(err, text)
     try:
-        return salvage(text, error)
+        return salvage(text, error, plain)
     except TooMuch as err:
-        return _refused(text, err)
+        return _refused(text, err, plain)
 
-def _refused(text, err):
-    return Parsed("resourcelist" if looks_like_a_resource_list(text) else "stream", errors=[err])
+
+def _refused(text, err, plain):
+    return Parsed("resourcelist" if looks_like_a_resource_list(text, plain) else "stream", errors=[err])

@@ -16,19 +16,21 @@ from .parsed import Parsed
 from .walk import Budget
 
 
-def looks_like_a_resource_list(text):
-    return bool(re.search(r"^kind:\s*['\"]?(ResourceList|List)['\"]?\s*$", text, re.M)
+def looks_like_a_resource_list(text, plain=False):
+    kinds = "ResourceList" if plain else "ResourceList|List"
+    return bool(re.search(rf"^kind:\s*['\"]?({kinds})['\"]?\s*$", text, re.M)
                 and re.search(r"^items:", text, re.M))
 
 
-def salvage(text, error):
+def salvage(text, error, plain=False):
     """Parsed for the readable pieces of `text`; `error` is why the whole
-    did not read, reported when no piece says more."""
+    did not read, reported when no piece says more. `plain`: as for
+    documents.read_stream."""
     lines = text.split("\n")
     budget = Budget()  # one for all the pieces
-    if looks_like_a_resource_list(text):
+    if looks_like_a_resource_list(text, plain):
         return _resource_list(lines, error, budget)
-    return _stream(lines, error, budget)
+    return _stream(lines, error, budget, plain)
 
 
 def _resource_list(lines, error, budget):
@@ -90,28 +92,36 @@ def _content(line):
     return bool(stripped) and not stripped.startswith("#")
 
 
-def _stream(lines, error, budget):
+def _stream(lines, error, budget, plain):
     errors = []
     items = []
     chunk, chunk_start = [], 0
-    for number, line in enumerate(lines + ["---"]):
-        if line.startswith("---") and line[3:].strip() in ("", "|", ">") or line.startswith("..."):
-            if any(part.strip() and not part.lstrip().startswith("#") for part in chunk):
-                items.extend(_read_piece(chunk, chunk_start, errors, budget, last=number == len(lines)))
-            chunk, chunk_start = [], number + 1
-            continue
+    for number, line in enumerate(lines + ["..."]):
+        marker = _MARKER.match(line)
+        if marker and (marker.group(1) == "..." or any(_content(part) and not part.startswith("%") for part in chunk)):
+            if any(_content(part) for part in chunk):
+                items.extend(_read_piece(chunk, chunk_start, errors, budget, number == len(lines), plain))
+            chunk, chunk_start = [], number
+            if marker.group(1) == "...":
+                chunk_start += 1
+                continue
         chunk.append(line)
     if not errors:
         errors.append(error)
     return Parsed("stream", items=items, errors=errors)
 
 
-def _read_piece(chunk, first_line, errors, budget, last=False):
+# A line that starts or ends a document: `---` or `...`, alone or followed by
+# a space (`--- # Source: x`, `--- !tag`, `--- |`).
+_MARKER = re.compile(r"(---|\.\.\.)(?:[ \t]|$)")
+
+
+def _read_piece(chunk, first_line, errors, budget, last=False, plain=False):
     # Each line of a piece ended with a line break in the input, except the
     # input's own last one: a kept (|+) block scalar keeps its blank lines.
     piece = "\n".join(chunk) + ("" if last else "\n")
     try:
-        parsed = read_stream(piece, budget)
+        parsed = read_stream(piece, budget, plain)
     except TooMuch as err:
         err.line = err.line + first_line if err.line else first_line + 1
         raise
@@ -129,6 +139,9 @@ def _read_piece(chunk, first_line, errors, budget, last=False):
         return []
     for item in parsed.items:
         item.line += first_line  # lines of the input, not of the piece
+    for err in parsed.errors:  # about the item itself (its identity): it is still kept
+        err.line = err.line + first_line if err.line else first_line + 1
+        errors.append(err)
     return parsed.items
 
 

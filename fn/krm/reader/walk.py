@@ -55,8 +55,12 @@ class Walk:
         self.anchors = {}  # anchor -> the size of its node, in nodes
         self.real = 0      # nodes read in the current scope
         self.expanded = 0  # nodes its aliases stand for
-        self.outer_anchors = []  # anchors of the enclosing scopes (see in_own_scope)
-        self.crossings = []  # aliases from one item to an anchor outside it
+        self.outer = []  # the enclosing scopes' (anchors, crossings) (see in_own_scope)
+        self.crossings = []  # aliases in the current scope to an anchor outside it
+        self.errors = []  # about single items; the rest of the input reads on
+        # The item being read uses YAML that the fast reading of its identity
+        # does not resolve (aliases, merge keys, tags): see identity.read_item.
+        self.special = False
 
     def next(self):
         return self.parser.get_event()
@@ -69,18 +73,20 @@ class Walk:
         """Read an item (or the functionConfig) with its own anchors and alias
         budget: each is written back, and by kpt into its own file, from its
         own text, where an alias to another item's anchor would dangle; and
-        many benign items must not buy one item a bigger alias budget."""
-        outer = self.anchors, self.real, self.expanded
-        self.outer_anchors.append(self.anchors)
-        self.anchors, self.real, self.expanded = {}, 0, 0
+        many benign items must not buy one item a bigger alias budget.
+        Returns what `read` returns, and the crossings: an InputError for
+        each alias in the scope to an anchor outside it."""
+        outer = self.anchors, self.real, self.expanded, self.crossings
+        self.outer.append((self.anchors, self.crossings))
+        self.anchors, self.real, self.expanded, self.crossings = {}, 0, 0, []
         try:
-            return read(*args)
+            return read(*args), self.crossings
         finally:
-            self.outer_anchors.pop()
+            self.outer.pop()
             # still visible to the rest of the document: a list under `items`
             # of a document that is not a ResourceList may share anchors
             outer[0].update(self.anchors)
-            self.anchors, self.real, self.expanded = outer
+            self.anchors, self.real, self.expanded, self.crossings = outer
 
     def count(self, ev):
         self.real += 1
@@ -105,14 +111,19 @@ class Walk:
         of the node.
 
         Iterative, so depth is bounded by limits.MAX_DEPTH and not by the C stack.
+        Data built here is YAML 1.2 core schema only: anything that needs
+        more (an alias, a merge key, an explicit tag) sets `special`.
         """
         if isinstance(first, ScalarEvent):
             self.count(first)
             if build:
                 self.budget.count_metadata(first)
+                if first.tag is not None:
+                    self.special = True
             return (yamlio.event_value(first) if build else None), self.scalar_end(first)
         if isinstance(first, AliasEvent):
             self.alias(first)
+            self.special = self.special or build
             return None, first.end_mark.index
         # frame: [event, data, keys or None, pending key, expecting key, size]
         stack = []
@@ -127,6 +138,8 @@ class Walk:
                 is_map = isinstance(ev, MappingStartEvent)
                 if build:
                     self.budget.count_metadata(ev)
+                    if ev.tag is not None:
+                        self.special = True
                 data = ({} if is_map else []) if build else None
                 stack.append([ev, data, set() if is_map else None, None, is_map, 1])
                 end = ev.end_mark.index
@@ -146,6 +159,8 @@ class Walk:
                     if build:
                         self.budget.count_metadata(ev)
                         value = yamlio.event_value(ev)
+                        if ev.tag is not None:
+                            self.special = True
                     if ev.anchor is not None:
                         self.anchors[ev.anchor] = 1
                 elif isinstance(ev, AliasEvent):
@@ -153,6 +168,7 @@ class Walk:
                     size = self.alias(ev)
                     value = None
                     node_start = ev.start_mark.index
+                    self.special = self.special or build
                 else:  # pragma: no cover - libyaml guarantees the event grammar
                     raise InputError("malformed YAML node")
                 if not stack:
@@ -171,6 +187,8 @@ class Walk:
                             key = "? " + self.text[node_start:end]
                         if key in parent[2]:
                             raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                        if build and key == "<<":
+                            self.special = True
                         parent[2].add(key)
                         parent[3] = key
                         parent[4] = False
@@ -192,11 +210,19 @@ class Walk:
         """Count an alias against the alias budget; the size it stands for."""
         size = self.anchors.get(ev.anchor)
         if size is None:
-            size = next((a[ev.anchor] for a in reversed(self.outer_anchors) if ev.anchor in a), None)
+            # An anchor of an enclosing scope: the alias crosses this scope and
+            # every one between it and the scope of the anchor.
+            crossed = [self.crossings]
+            for anchors, crossings in reversed(self.outer):
+                if ev.anchor in anchors:
+                    size = anchors[ev.anchor]
+                    break
+                crossed.append(crossings)
             if size is not None:
-                self.crossings.append(InputError(
-                    f"alias *{ev.anchor} refers to an anchor outside its resource "
-                    "(each resource must be readable on its own)", ev.start_mark.line + 1))
+                crossing = InputError(f"alias *{ev.anchor} refers to an anchor outside its resource "
+                                      "(each resource must be readable on its own)", ev.start_mark.line + 1)
+                for crossings in crossed:
+                    crossings.append(crossing)
         if size is None:
             raise InputError(f"alias *{ev.anchor} refers to no anchor before it in the same resource "
                              "(each resource must be readable on its own)", ev.start_mark.line + 1)
