@@ -93,7 +93,7 @@ def _patch(agent, settings):
     out = [R.Result(f.message, f.severity, item.ref(), R.field(f.path, f.current, f.proposed), item.file())
            for f in findings]
     if not R.has_errors(out):
-        item.update(new)
+        out += R.updated(item, new)
     return out
 
 
@@ -154,7 +154,7 @@ def _upsert(items, generated):
                 f"{', '.join(dropped[:MAX_PATHS_LISTED])}{' and more' if len(dropped) > MAX_PATHS_LISTED else ''}: "
                 "restored. A change made by hand (or by another tool, or another version of this function) is "
                 "not kept: change the functionConfig instead", R.WARNING, current.ref(), file=current.file()))
-        current.update(restored)
+        results += R.updated(current, restored)
     return results
 
 

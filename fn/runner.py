@@ -171,7 +171,7 @@ def read_config_file(path):
     """(config text or None, an error result or None)."""
     try:
         with open(path, "rb") as f:
-            data = _read_limited(f, reader.MAX_INPUT_BYTES)
+            data = _read_limited(f, reader.limits.MAX_INPUT_BYTES)
         return reader.decode(data), None
     except (OSError, reader.InputError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
@@ -180,7 +180,7 @@ def read_config_file(path):
 
 def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
     """Run over binary stdin and text stdout/stderr; returns the exit code."""
-    text = _decoded(_read_limited(stdin, reader.MAX_INPUT_BYTES))  # the bytes are let go here
+    text = _decoded(_read_limited(stdin, reader.limits.MAX_INPUT_BYTES))  # the bytes are let go here
     config_text = problem = None
     if config_path is not None:
         config_text, problem = read_config_file(config_path)

@@ -80,7 +80,7 @@ def test_probes_takes_config_equals_file(tmp_path):
 
 
 def test_probes_input_is_held_to_the_input_limit():
-    code = ("import sys, pipelock_companion.krm.reader as r; r.MAX_INPUT_BYTES = 100\n"
+    code = ("import sys, pipelock_companion.krm.reader as r; r.limits.MAX_INPUT_BYTES = 100\n"
             "from pipelock_companion.cli import main\nsys.argv[1:] = ['probes']\nmain()\n")
     python = os.path.join(os.path.dirname(function_command()), "python")
     proc = subprocess.run([python, "-c", code], input=STREAM, capture_output=True, timeout=60)

@@ -72,5 +72,4 @@ def _tighten(item, agent):
             f"NetworkPolicy {item.name} selects every pod in its namespace: removing its internet egress affects "
             "the other pods there too. Narrow its podSelector if they need the internet",
             R.WARNING, item.ref(), R.field("spec.podSelector"), item.file()))
-    item.update(new)
-    return out
+    return out + R.updated(item, new)
