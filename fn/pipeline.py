@@ -38,6 +38,11 @@ class State:
         self.results = []
         self.halted = False
 
+    @property
+    def resources(self):
+        """The resources the items stand for: a List's items in its place."""
+        return list(resid.resources(self.items))
+
     def report(self, results):
         self.results += results
         return results
@@ -48,14 +53,15 @@ class State:
 def check_unique_ids(state):
     """Two objects with one id are one object in the cluster, the last one
     applied: the analysis would check what the cluster does not run."""
-    if R.has_errors(state.report(resid.duplicates(state.items))):
+    if R.has_errors(state.report(resid.duplicates(state.resources))):
         state.halted = True
 
 
 def select_workloads(state):
-    selected, found = selection.select(state.items, state.settings)
+    resources = state.resources
+    selected, found = selection.select(resources, state.settings)
     state.selected = selected
-    state.report(found + selection.unmatched(selected, state.items, state.settings))
+    state.report(found + selection.unmatched(selected, resources, state.settings))
 
 
 def plan(state):
@@ -107,7 +113,7 @@ def generate(state):
         if state.fmt == "resourcelist":
             _place_beside(objects, agent)
         generated += objects
-    state.report(_upsert(state.items, generated))
+    state.report(_upsert(state.items, state.resources, generated))
 
 
 def _place_beside(objects, agent):
@@ -121,7 +127,7 @@ def _place_beside(objects, agent):
         annotations[item_mod.INDEX_ANNOTATION] = str(index)
 
 
-def _upsert(items, generated):
+def _upsert(items, resources, generated):
     """Append generated objects; restore in place those a previous run made.
 
     An existing object is ours when it has the id a companion of an agent
@@ -130,7 +136,7 @@ def _upsert(items, generated):
     else's object in the way."""
     results = []
     existing: dict = {}
-    for item in items:
+    for item in resources:
         existing.setdefault(resid.resource_id(item), item)
     for obj in generated:
         new = item_mod.Item.from_data(obj)
@@ -214,11 +220,11 @@ def _owned_by_orchestrator(key):
 
 
 def tighten_policies(state):
-    state.report(tighten.tighten(state.items, state.agents, state.settings))
+    state.report(tighten.tighten(state.resources, state.agents, state.settings))
 
 
 def verify_boundary(state):
-    state.report(boundary.verify(state.items, state.agents, state.settings))
+    state.report(boundary.verify(state.resources, state.agents, state.settings))
 
 
 def summarize(state):
@@ -239,7 +245,7 @@ def _summary(agents):
 # -- verify -------------------------------------------------------------------
 
 def find_managed(state):
-    agents, found = selection.managed_agents(state.items, state.settings)
+    agents, found = selection.managed_agents(state.resources, state.settings)
     state.agents = agents
     state.report(found)
 
@@ -247,7 +253,7 @@ def find_managed(state):
 def check_selected_are_managed(state):
     """Verification fails closed: a workload the selection asks for that no
     run has patched runs without its lockdown."""
-    state.report(selection.not_managed(state.items, state.agents, state.settings))
+    state.report(selection.not_managed(state.resources, state.agents, state.settings))
 
 
 def summarize_verification(state):
@@ -259,8 +265,10 @@ def summarize_verification(state):
 def find_probe_targets(state):
     """The selected workloads (planned as generate would) and the ones a
     previous run patched."""
-    selected, found = selection.select(state.items, state.settings)
-    managed, more = selection.managed_agents([i for i in state.items if i not in selected], state.settings)
+    resources = state.resources
+    selected, found = selection.select(resources, state.settings)
+    chosen = {id(i) for i in selected}
+    managed, more = selection.managed_agents([i for i in resources if id(i) not in chosen], state.settings)
     planned, planning = selection.plan(selected, state.settings)
     state.agents = planned + managed
     if R.has_errors(state.report(found + more + planning)):

@@ -45,7 +45,7 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
     `mode` overrides the functionConfig's spec.mode (the subcommands)."""
     results = [config_problem] if config_problem is not None else []
     parsed = reader.Parsed("resourcelist", errors=[text]) if isinstance(text, reader.InputError) \
-        else reader.read(text)
+        else reader.read(text, plain=config_text is not None or config_problem is not None)
     if parsed.fmt == "stream" and config_text is None and mode != pipeline.PROBES \
             and not any(i.is_mapping and i.kind for i in parsed.items):
         # Neither a ResourceList nor a stream of resources: answer as the KRM

@@ -8,6 +8,16 @@ one object in the cluster, and the last applied wins.
 from . import results as R
 
 
+def resources(items):
+    """The resources the items stand for, in order: a `kind: List`'s items
+    in place of the List, as `kubectl apply` and kustomize unwrap it."""
+    for item in items:
+        if item.children is not None:
+            yield from resources(item.children)
+        else:
+            yield item
+
+
 def resource_id(item):
     """The id of an item, or None for one without kind or name."""
     if not item.kind or not item.name:
@@ -23,9 +33,9 @@ def describe(rid):
 def duplicates(items):
     """An error result for each item whose id an earlier item already has.
     Items kept out of deployment (local config) are not counted."""
-    first = {}
+    first: dict = {}
     out = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(resources(items)):
         if not item.is_mapping or item.is_local_config():
             continue
         rid = resource_id(item)

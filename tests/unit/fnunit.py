@@ -11,7 +11,7 @@ from pipelock_companion.krm import reader
 
 def items_of(text):
     """The items of a plain YAML stream, as the reader gives them."""
-    parsed = reader.read(textwrap.dedent(text))
+    parsed = reader.read(textwrap.dedent(text), plain=True)
     assert not parsed.errors, [e.describe() for e in parsed.errors]
     return parsed.items
 

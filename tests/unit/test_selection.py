@@ -191,3 +191,36 @@ def test_an_unchanged_companion_is_refreshed_silently():
     second, results = run(text, SELECT_APP_AGENT)
     assert not messages(results, "warning")
     assert [i.body().rstrip("\n") for i in second] == [i.body().rstrip("\n") for i in first]
+
+
+# --- v1 List wrappers --------------------------------------------------------------
+
+def _listed(*documents):
+    """A `kind: List` holding the documents as its items."""
+    body = "".join("- " + doc.replace("\n", "\n  ").rstrip(" ") for doc in documents)
+    return "apiVersion: v1\nkind: List\nitems:\n" + body
+
+
+def test_an_agent_inside_a_list_is_selected_and_patched_in_place():
+    other = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: agents}\ndata: {k: v}\n"
+    items, results = run(_listed(agent(), other), SELECT_APP_AGENT)
+    assert not messages(results, "error"), messages(results)
+    wrapper = items[0]
+    assert wrapper.kind == "List"
+    patched = wrapper.children[0]
+    assert patched.annotations["pipelock.dev/topology"] == "companion-proxy"
+    assert "HTTPS_PROXY" in wrapper.body()  # the List's text carries the patch
+    assert wrapper.children[1].body() == items_of(_listed(agent(), other))[0].children[1].body()
+    assert ("Deployment", "agent-pipelock") in kinds_and_names(items)
+
+
+def test_a_policy_inside_a_list_counts_for_the_boundary():
+    open_egress = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: open, namespace: agents}\n"
+                   "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{}]\n")
+    _, results = run(agent() + "---\n" + _listed(open_egress), SELECT_APP_AGENT)
+    assert any("agents/open" in m for m in messages(results, "error")), messages(results)
+
+
+def test_a_duplicate_hidden_in_a_list_is_found():
+    _, results = run(agent() + "---\n" + _listed(agent()), SELECT_APP_AGENT)
+    assert any("is in the input twice" in m for m in messages(results, "error"))
