@@ -223,7 +223,7 @@ def is_merge_key(node):
     raise Unresolvable('a quoted "<<" key (kustomize drops it; YAML reads it as a key)')
 
 
-def to_data(node, keys=None):
+def to_data(node, keys=None, binary_kept=()):
     """Plain Python data (dict/list/str/int/float/bool/None) for a node tree,
     as go-yaml v3 (kustomize, kpt) reads it: aliases expanded, merge keys
     (`<<`) merged (a key of the mapping itself wins, then the earlier of the
@@ -232,18 +232,24 @@ def to_data(node, keys=None):
 
     Keys are strings, as Kubernetes has them. Shared (aliased) nodes are
     converted once and shared in the result, so an alias never expands here.
-    `keys`: of a mapping, convert only these keys' values.
+    `keys`: of a mapping, convert only these keys' values. `binary_kept`:
+    paths under which a !!binary value is unresolvable, because kustomize
+    keeps its base64 text there (annotations) while kubectl decodes it.
     """
     if node is None:  # an empty text
         return None
     memo = {}
 
     def convert(n, path):
-        known = memo.get(id(n))
+        kept = binary_kept and path.startswith(binary_kept)
+        known = None if kept else memo.get(id(n))
         if known is not None:
             return known
         try:
             if isinstance(n, yaml.ScalarNode):
+                if kept and n.tag == BINARY:
+                    raise Unresolvable("a !!binary value here is read as its base64 text by kustomize and "
+                                       "decoded by kubectl")
                 return scalar_value(n)
             if n.tag not in (MAP, SEQ) and n.tag.startswith(_YAML_TAGS):
                 raise Unresolvable(f"a {'mapping' if isinstance(n, yaml.MappingNode) else 'list'} tagged "

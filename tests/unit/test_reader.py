@@ -304,17 +304,17 @@ items:
 - apiVersion: &v apps/v1
   kind: !!str Deployment
   metadata:
-    <<: {namespace: agents, labels: {app: merged}}
+    <<: {namespace: agents, labels: {app: merged, decoded: !!binary YWdlbnRz}}
     name: &n agent
-    annotations: {copy: *n, decoded: !!binary YWdlbnRz, custom: !thing 123}
+    annotations: {copy: *n, custom: !thing 123}
 - apiVersion: v1
   <<: {kind: Secret, metadata: {name: from-a-merge}}
 """)
     deployment, secret = parsed.items
     assert (deployment.api_version, deployment.kind, deployment.namespace, deployment.name) == \
         ("apps/v1", "Deployment", "agents", "agent")
-    assert deployment.labels == {"app": "merged"}
-    assert deployment.annotations == {"copy": "agent", "decoded": "agents", "custom": "123"}
+    assert deployment.labels == {"app": "merged", "decoded": "agents"}
+    assert deployment.annotations == {"copy": "agent", "custom": "123"}
     assert (secret.kind, secret.name) == ("Secret", "from-a-merge")
 
 
@@ -326,9 +326,15 @@ items:
 def test_an_identity_that_cannot_be_read_as_kustomize_reads_it_is_an_error_naming_the_item(value, why):
     parsed = reader.read(HEAD + f"items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: x, namespace: {value}}}\n")
     [error] = parsed.errors
-    assert error.message.startswith(f"metadata.namespace: ") and why in error.message
+    assert error.message.startswith("metadata.namespace: ") and why in error.message
     assert error.ref["name"] == "x" and not error.shape
     assert [i.name for i in parsed.items] == ["x"]  # still written back
+
+
+def test_a_binary_annotation_is_an_error_kustomize_keeps_it_encoded_kubectl_decodes_it():
+    parsed = reader.read("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations: {a: !!binary YQ==}\n")
+    [error] = parsed.errors
+    assert error.message.startswith("metadata.annotations.a: a !!binary value here")
 
 
 def test_errors_say_whether_the_yaml_is_malformed_or_only_of_the_wrong_shape():
