@@ -4,9 +4,8 @@ unwrap it; the function must not take it for a ResourceList (its output
 would gain `results:`), and an agent inside it must be locked down.
 
 The reader gives it (`reader.read(text, plain=True)`: Item.children, see
-tests/unit/test_reader.py); the runner still reads a plain stream without
-`plain=True`, and selection does not look into Lists yet: strict xfail
-until both do (then remove the marker).
+tests/unit/test_reader.py); the pipeline's steps read a List's items in its
+place (krm.resid.resources).
 """
 
 import subprocess
@@ -19,7 +18,6 @@ LIST = "apiVersion: v1\nkind: List\nitems:\n" + AGENT_ITEM
 OTHER = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
 
 
-@pytest.mark.xfail(strict=True, reason="the runner passes plain=True for --config, selection reads Item.children")
 def test_an_agent_in_a_list_in_a_plain_stream_is_patched_in_place(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text("apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: fn\n")

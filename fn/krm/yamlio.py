@@ -113,6 +113,7 @@ class Unresolvable(ValueError):
         super().__init__(f"{path}: {why}" if path else why)
         self.why = why
         self.path = path
+        self.item = None  # the item whose data it is, set by Item.data
 
 
 def event_value(ev):

@@ -127,13 +127,17 @@ class _Gen:
                 f"      - name: main\n        image: registry.example.com/{name}:1.{self.count % 9}.0\n")
         if anchored:
             out += "        <<: *defaults\n"
+        # An agent's env value must be a string, or the function refuses the
+        # workload as the API server would: quoted there, any style elsewhere.
+        value = self.pick(AMBIGUOUS)
+        value = '"' + value.replace('"', '\\"') + '"' if agent else self.scalar(value)
         out += ("        args: [--port=8080, \"--log-level=info\"]\n        env:\n"
-                f"        - name: FEATURE\n          value: {self.scalar(self.pick(AMBIGUOUS))}\n")
+                f"        - name: FEATURE\n          value: {value}\n")
         return out
 
     def crd(self):
         kind = self.pick(WORDS).capitalize() + "Policy"
-        group = f"{self.pick(WORDS)}.example.com"
+        group = f"{self.name()}.example.com"  # unique: two CRDs of one name are one object
         words = " ".join(self.pick(WORDS) for _ in range(40))
         return (f"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
                 f"  name: {kind.lower()}s.{group}\n  annotations:\n    controller-gen.kubebuilder.io/version: v0.14.0\n"
