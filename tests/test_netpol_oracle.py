@@ -24,9 +24,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracles import nca
 from pipelock_companion.verify import reachability as R
 from pipelock_companion.verify.netpol import EGRESS, INGRESS, NAME_LABEL, PROTOCOLS, Pod, PolicySet
+
+from oracles import nca
 
 IP = ipaddress.ip_address
 EXAMPLES = int(os.environ.get("PIPELOCK_ORACLE_EXAMPLES", "0"))
@@ -237,7 +238,7 @@ PORT_NAMES, PORT_NUMBERS = ["http", "dns", "web"], [53, 80, 443, 8888]
 PORT_RANGES = [(80, 443), (53, 54), (1000, 2000)]
 # every port next to a boundary of the ports above, and one far from all
 QUERY_PORTS = sorted({22} | {p + d for p in PORT_NUMBERS for d in (-1, 0, 1)}
-                     | {p + d for first, last in PORT_RANGES for p, d in ((first, -1), (first, 0), (last, 0), (last, 1))})
+                     | {p for first, last in PORT_RANGES for p in (first - 1, first, last, last + 1)})
 CIDRS = {"0.0.0.0/0": ["10.0.0.0/8", "169.254.0.0/16"], "10.0.0.0/8": ["10.1.0.0/16"], "203.0.113.0/24": [],
          "169.254.169.254/32": [], "::/0": ["fd00::/8"], "2001:db8::/32": ["2001:db8:1::/48"]}
 QUERY_IPS = [IP(a) for a in ("203.0.113.7", "10.0.0.1", "10.1.0.1", "169.254.169.254", "8.8.8.8",
@@ -261,7 +262,7 @@ def selectors(keys, values, existence=True):
 
 NS_SELECTORS = st.one_of(selectors(NS_KEYS, NS_VALUES),
                          selectors([NAME_LABEL], NAMESPACES),
-                         selectors([NAME_LABEL] + NS_KEYS, NAMESPACES + NS_VALUES))
+                         selectors([NAME_LABEL, *NS_KEYS], NAMESPACES + NS_VALUES))
 IP_BLOCKS = st.sampled_from(sorted(CIDRS)).flatmap(
     lambda cidr: st.lists(st.sampled_from(CIDRS[cidr] or [None]), max_size=2, unique=True)
     .map(lambda excepts: {"cidr": cidr, **({"except": excepts} if excepts and None not in excepts else {})}))
@@ -457,7 +458,7 @@ CHECKS = [
           AGENT_POD, EGRESS, lambda e, port, protocol: dns(e, port, protocol)
           or ((port, protocol) == (8888, "TCP") and is_pod(e, "agents", PROXY)), ALL_REQUESTS),
     Check(R.PROXY_INGRESS, lambda policies, known: R.proxy_ingress(policies, "agents", AGENT, PROXY, namespaces=known),
-          PROXY_POD, INGRESS, lambda e, port, protocol: is_pod(e, "agents", AGENT), [(8888, "TCP")]),
+          PROXY_POD, INGRESS, lambda e, _port, _protocol: is_pod(e, "agents", AGENT), [(8888, "TCP")]),
     Check(R.PROXY_EGRESS, lambda policies, known: R.proxy_egress(policies, "agents", PROXY, namespaces=known),
           PROXY_POD, EGRESS, lambda e, port, protocol: dns(e, port, protocol)
           or (not isinstance(e, Pod) and not any(e in n for n in FORBIDDEN)), ALL_REQUESTS)]
@@ -480,7 +481,7 @@ def test_the_leak_search_is_sound_and_its_witnesses_are_real(raw, namespaces, kn
         violations = check.search(raw, namespaces if known else None)
         assert {v.check for v in violations} <= {check.name}
         guarded = pod(check.guarded.namespace, check.guarded.labels, check.guarded.ports, namespaces)
-        view = nca.Config(nca.one_direction(stored, check.direction), namespaces, universe + [guarded])
+        view = nca.Config(nca.one_direction(stored, check.direction), namespaces, [*universe, guarded])
         # sound: a flow nca allows and the check does not permit is a leak the search reports
         leak = next(((endpoint, port, protocol) for endpoint in universe + QUERY_IPS
                      for port, protocol in check.requests if not check.permitted(endpoint, port, protocol)
@@ -516,7 +517,7 @@ def both_verdicts(raw, namespaces, pods, source, destination, port=80, protocol=
     return model, oracle
 
 
-@pytest.mark.parametrize("operator, labels", [("Exists", {"tier": "x"}), ("DoesNotExist", {})])
+@pytest.mark.parametrize(("operator", "labels"), [("Exists", {"tier": "x"}), ("DoesNotExist", {})])
 def test_nca_bug_existence_in_a_pod_selector_beside_a_namespace_selector(operator, labels):
     """Right: the model. A peer with both selectors "selects particular Pods
     within particular namespaces" (network-policies concepts): the pods the
@@ -534,7 +535,7 @@ def test_nca_bug_existence_in_a_pod_selector_beside_a_namespace_selector(operato
     assert both_verdicts(raw, namespaces, [agent, same_namespace], agent, same_namespace) == (True, True)
 
 
-@pytest.mark.parametrize("selector, namespace_labels, verdicts", [
+@pytest.mark.parametrize(("selector", "namespace_labels", "verdicts"), [
     ({"matchExpressions": [{"key": "team", "operator": "In", "values": [""]}]}, {}, (False, True)),
     ({"matchLabels": {"team": ""}}, {}, (False, True)),
     ({"matchExpressions": [{"key": "team", "operator": "NotIn", "values": [""]}]}, {}, (True, False)),

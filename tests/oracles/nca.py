@@ -5,8 +5,10 @@ nca is IBM's independent implementation of Kubernetes NetworkPolicy (PyPI
 interface is the `nca` command, which costs about half a second per
 configuration (a Python process, YAML files, text out to parse). This
 adapter drives in-process the classes the command drives (the topology and
-policy finders, `NetworkConfig.allowed_connections`), so a configuration
-costs a few milliseconds and each question microseconds;
+policy finders, `NetworkConfig.allowed_connections`): on this 2-core
+machine a configuration of 5 to 50 pods costs 10 to 25 ms, the first
+question about a pair of endpoints 0.5 ms (it answers every port and
+protocol of the pair), each further one microseconds.
 tests/test_netpol_oracle.py checks that it answers as the command does.
 
     config = Config(policies, {"prod": {"team": "x"}}, pods)
@@ -225,8 +227,8 @@ class Config:
                 {"dst_peers": PeerSet({self._peer(destination)})})
         pair = self._from[source] & self._to[destination]
         ports = {protocol: CanonicalIntervalSet() for protocol in PROTOCOLS}
-        for cube in pair:
-            cube = pair.get_connectivity_cube(cube)
+        for values in pair:
+            cube = pair.get_connectivity_cube(values)
             restricted = [d for d in cube.dimensions_list if d not in _POLICY_DIMENSIONS and cube.is_active_dim(d)]
             if restricted:
                 raise AssertionError(f"nca restricts {restricted}: not a NetworkPolicy answer")
