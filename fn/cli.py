@@ -1,5 +1,5 @@
-"""Command-line entry points: the only place that reads arguments and
-hands stdin/stdout to the runner."""
+"""Command-line entry point: the only place that reads arguments. Every
+subcommand that reads resources goes through the one runner."""
 
 import os
 import sys
@@ -11,9 +11,45 @@ USAGE = """usage:
   pipelock-companion --config FILE          a plain YAML stream in and out (Helm --post-renderer)
   pipelock-companion verify [--config FILE] check the boundary only, change nothing
   pipelock-companion probes [--config FILE] the live bypass-closure probe Jobs for the agents on stdin
-  pipelock-companion install-plugin [DIR]   install the kustomize exec plugin (kubectl kustomize)
+  pipelock-companion install-plugin [--force] [DIR]
+                                            install the kustomize exec plugin (kubectl kustomize)
   pipelock-companion --version
+Each subcommand takes --help.
 """
+
+SUBCOMMAND_USAGE = {
+    "run": """usage: pipelock-companion [--config FILE] < input
+
+With no --config: a ResourceList on stdin (kpt, kustomize containers), the
+ResourceList on stdout with the workloads patched, the companions added and
+the results. With --config FILE (a CompanionProxy or ConfigMap): a plain YAML
+stream in and out (Helm --post-renderer); on an error nothing is written to
+stdout and the exit code is 1.
+""",
+    "verify": """usage: pipelock-companion verify [--config FILE] < input
+
+Checks the companion topology already in the input (the workloads a previous
+run patched) against every NetworkPolicy, and changes nothing. The exit code
+is 1 when the boundary leaks.
+""",
+    "probes": """usage: pipelock-companion probes [--config FILE] < input
+
+Writes, for each agent workload in the input, a Job (and its script
+ConfigMap) that runs with the agent's pod labels and checks live that direct
+egress is blocked and the proxy path works. Apply them, wait for the Jobs,
+read their logs.
+""",
+}
+
+READERS = ("run", "verify", "probes")
+
+
+class UsageError(Exception):
+    """Arguments that make no sense; `command` names the usage text to show."""
+
+    def __init__(self, message, command=None):
+        super().__init__(message)
+        self.command = command
 
 
 def main(argv=None):
@@ -21,41 +57,90 @@ def main(argv=None):
     sys.setrecursionlimit(10000)
     try:
         code = _dispatch(argv)
+        sys.stdout.flush()
     except KeyboardInterrupt:  # pragma: no cover
         code = 130
-    sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more to say to it, and
+        # no traceback on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 1
     raise SystemExit(code)
 
 
-def _dispatch(argv):
+def parse(argv):
+    """(command, options) from the arguments; UsageError when they make no sense."""
     if argv[:1] in (["-h"], ["--help"]):
-        sys.stdout.write(USAGE)
-        return 0
+        return "help", {}
     if argv[:1] == ["--version"]:
-        sys.stdout.write(f"pipelock-companion {__version__}\n")
-        return 0
+        return "version", {}
     if argv[:1] == ["install-plugin"]:
+        if "-h" in argv or "--help" in argv:
+            return "help", {"command": "install-plugin"}
+        return "install-plugin", _plugin_options(argv[1:])
+    command = "run"
+    if argv[:1] in (["verify"], ["probes"]):
+        command, argv = argv[0], argv[1:]
+    elif len(argv) == 1 and not argv[0].startswith("-") and os.path.isfile(argv[0]):
+        # kustomize's legacy exec plugin protocol: argv[1] is the plugin's config file.
+        return command, {"config": argv[0]}
+    options: dict = {"config": None}
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg in ("-h", "--help"):
+            return "help", {"command": command}
+        if arg == "--config":
+            options["config"] = rest.pop(0) if rest else ""
+        elif arg.startswith("--config="):
+            options["config"] = arg.split("=", 1)[1]
+        else:
+            raise UsageError(f"unexpected argument {arg}", command)
+        if options["config"] == "":
+            raise UsageError("--config needs a file name", command)
+    return command, options
+
+
+def _plugin_options(argv):
+    options = {"force": False, "dir": None}
+    for arg in argv:
+        if arg == "--force":
+            options["force"] = True
+        elif arg.startswith("-") and arg != "-":
+            raise UsageError(f"install-plugin: unknown option {arg}", "install-plugin")
+        elif options["dir"] is not None:
+            raise UsageError("install-plugin: one DIR at most", "install-plugin")
+        else:
+            options["dir"] = arg
+    return options
+
+
+def _usage(command):
+    if command == "install-plugin":
         from . import plugin
 
-        return plugin.install(argv[1:])
-    if argv[:1] == ["probes"]:
-        from .probes import bundle
+        return plugin.USAGE
+    return SUBCOMMAND_USAGE.get(command, USAGE)
 
-        return bundle.main(argv[1:])
-    mode = None
-    if argv[:1] == ["verify"]:
-        mode, argv = "verify", argv[1:]
-    config_path = None
-    if argv[:1] == ["--config"] and len(argv) >= 2:
-        config_path, argv = argv[1], argv[2:]
-    elif argv[:1] and argv[0].startswith("--config="):
-        config_path, argv = argv[0].split("=", 1)[1], argv[1:]
-    elif len(argv) == 1 and os.path.isfile(argv[0]):
-        # kustomize's legacy exec plugin protocol: argv[1] is the plugin's config file.
-        config_path, argv = argv[0], []
-    if argv:
-        sys.stderr.write(f"pipelock-companion: unexpected arguments {' '.join(argv)}\n\n{USAGE}")
+
+def _dispatch(argv):
+    try:
+        command, options = parse(argv)
+    except UsageError as err:
+        sys.stderr.write(f"pipelock-companion: {err}\n\n{_usage(err.command)}")
         return 2
+    if command == "help":
+        sys.stdout.write(_usage(options.get("command")))
+        return 0
+    if command == "version":
+        sys.stdout.write(f"pipelock-companion {__version__}\n")
+        return 0
+    if command == "install-plugin":
+        from . import plugin
+
+        return plugin.install(options, sys.stdout, sys.stderr, os.environ)
     from . import runner
 
-    return runner.run_stdio(sys.stdin.buffer, sys.stdout, sys.stderr, config_path=config_path, mode=mode)
+    mode = None if command == "run" else command
+    return runner.run_stdio(sys.stdin.buffer, sys.stdout, sys.stderr, config_path=options["config"], mode=mode)

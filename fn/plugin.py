@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 from . import __version__
-from .config import API_VERSION, KIND
+from .conventions import API_VERSION, KIND
 
 MARKER = "# pipelock-companion kustomize exec plugin"
 USAGE = f"""usage: pipelock-companion install-plugin [--force] [DIR]
@@ -75,30 +75,11 @@ def script():
     )
 
 
-def install(argv, stdout=None, stderr=None, environ=None):
-    """The subcommand; returns the exit code."""
-    stdout = sys.stdout if stdout is None else stdout
-    stderr = sys.stderr if stderr is None else stderr
-    environ = os.environ if environ is None else environ
-    force = False
-    args = []
-    for arg in argv:
-        if arg in ("-h", "--help"):
-            stdout.write(USAGE)
-            return 0
-        if arg == "--force":
-            force = True
-        elif arg.startswith("-") and arg != "-":
-            stderr.write(f"pipelock-companion install-plugin: unknown option {arg}\n\n{USAGE}")
-            return 2
-        else:
-            args.append(arg)
-    if len(args) > 1:
-        stderr.write(f"pipelock-companion install-plugin: one DIR at most, got {len(args)}\n\n{USAGE}")
-        return 2
-    home = os.path.abspath(os.path.expanduser(args[0] if args else default_home(environ)))
+def install(options, stdout, stderr, environ):
+    """The subcommand, with the options the CLI parsed; returns the exit code."""
+    home = os.path.abspath(os.path.expanduser(options.get("dir") or default_home(environ)))
     target = plugin_path(home)
-    if os.path.lexists(target) and not force and not _is_ours(target):
+    if os.path.lexists(target) and not options.get("force") and not _is_ours(target):
         stderr.write(f"pipelock-companion install-plugin: {target} exists and was not written by this command; "
                      "remove it or pass --force to replace it\n")
         return 1

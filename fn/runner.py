@@ -1,17 +1,25 @@
-"""Runs the function over streams: read, transform, write, exit code.
+"""The one runner: input bytes in, output text, results and an exit code
+out, for every mode (generate, verify, probes).
 
-Whatever happens inside, the caller gets the full ResourceList (or stream)
-on stdout and results, never a traceback: an unexpected failure becomes an
-error result and exit code 1.
+It reads the input within its limits, takes the settings from the
+functionConfig (or a `--config` file), runs the mode's steps and writes the
+output in the shape the input came in:
+
+- a ResourceList is always written back whole, with the results added
+  (the KRM contract: kpt replaces the package with what it gets);
+- a plain stream (Helm post-renderer, kustomize exec plugin) is written
+  only when there is no error: a post-renderer or a pipe must never hand
+  on unpatched manifests, and Helm and kustomize stop on the exit code;
+- `probes` writes the probe objects as a stream, likewise only without error.
+
+Whatever happens inside, the caller gets results, never a traceback.
 """
 
 import os
-import traceback
 
-from . import transform
+from . import pipeline, settings
 from .krm import reader, writer
 from .krm import results as R
-from .krm.item import Item
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -32,14 +40,14 @@ def _decoded(data):
 
 def process_text(text, config_text=None, mode=None, config_problem=None):
     """(output pieces, results, input format) for decoded input text (or
-    the InputError that stopped its decoding); the pieces are produced as
-    they are consumed, so a caller writing them never holds the whole output."""
+    the InputError that stopped its decoding). The pieces are produced as
+    they are consumed, so a caller writing them never holds the whole output.
+    `mode` overrides the functionConfig's spec.mode (the subcommands)."""
     results = [config_problem] if config_problem is not None else []
-    if isinstance(text, reader.InputError):
-        parsed = reader.Parsed("resourcelist", errors=[text])
-        return writer.chunks(parsed, [], [_input_error(text)]), [_input_error(text)], parsed.fmt
-    parsed = reader.read(text)
-    if parsed.fmt == "stream" and config_text is None and not any(i.is_mapping and i.kind for i in parsed.items):
+    parsed = reader.Parsed("resourcelist", errors=[text]) if isinstance(text, reader.InputError) \
+        else reader.read(text, plain=config_text is not None or config_problem is not None)
+    if parsed.fmt == "stream" and config_text is None and mode != pipeline.PROBES \
+            and not any(i.is_mapping and i.kind for i in parsed.items):
         # Neither a ResourceList nor a stream of resources: answer as the KRM
         # contract asks, with a ResourceList that says what is wrong.
         problem = reader.InputError("input is neither a ResourceList nor a stream of Kubernetes resources")
@@ -52,17 +60,31 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
         results += problems
     items = parsed.items
     if not R.has_errors(results):
-        try:
-            if mode is not None:
-                function_config = _with_mode(function_config, mode)
-            items, found = transform.run(parsed.items, function_config, parsed.fmt)
+        loaded, problems = settings.load(function_config)
+        results += problems
+        if not R.has_errors(problems):
+            items, found = _run_steps(parsed.items, loaded, mode or loaded.mode, parsed.fmt)
             results += found
-        except Exception as err:  # never a traceback instead of output
-            items = parsed.items
-            results.append(R.Result(
-                f"internal error: {type(err).__name__}: {err}; the input is returned unchanged. "
-                f"Please report this with the input that caused it. {_where(err)}", R.ERROR))
-    return writer.chunks(parsed, items, results), results, parsed.fmt
+    return _output(parsed, items, results, mode), results, parsed.fmt
+
+
+def _run_steps(items, loaded, mode, fmt):
+    try:
+        return pipeline.run(items, loaded, mode, fmt)
+    except Exception as err:  # noqa: BLE001 - never a traceback instead of output
+        return items, [R.Result(
+            f"internal error: {type(err).__name__}: {err}; the input is returned unchanged. "
+            f"Please report this with the input that caused it. {_where(err)}", R.ERROR)]
+
+
+def _output(parsed, items, results, mode):
+    if parsed.fmt == "resourcelist" and mode != pipeline.PROBES:
+        return writer.chunks(parsed, items, results)
+    if R.has_errors(results):
+        return iter(())
+    if mode == pipeline.PROBES:
+        return writer.chunks(reader.Parsed("stream"), items, [])
+    return writer.chunks(parsed, items, results)
 
 
 # Past this many, items without an identity are counted, not listed: a
@@ -73,7 +95,7 @@ MAX_UNIDENTIFIED_LISTED = 20
 def _unidentified(parsed):
     """Items without apiVersion, kind or metadata.name pass through untouched,
     but kpt refuses to write them back: say so."""
-    out = []
+    out: list = []
     unlisted = 0
     for index, item in enumerate(parsed.items):
         if not item.is_mapping:
@@ -95,6 +117,8 @@ def _unidentified(parsed):
 
 
 def _where(err):
+    import traceback  # only on the way to an internal-error result
+
     frames = traceback.extract_tb(err.__traceback__)
     return f"(at {frames[-1].name}:{frames[-1].lineno})" if frames else ""
 
@@ -110,6 +134,7 @@ def _input_error(err):
 
 
 def config_from_text(text):
+    """(the functionConfig item of a --config file, [error results])."""
     if not text.strip():
         return None, [R.Result("the config file is empty: it must hold a CompanionProxy (or a ConfigMap)", R.ERROR)]
     parsed = reader.read(text)
@@ -124,26 +149,11 @@ def config_from_text(text):
     return items[0], []
 
 
-def _with_mode(function_config, mode):
-    """The function config with spec.mode forced (the `verify` subcommand)."""
-    base = dict(function_config.data) if function_config is not None else {}
-    if not base or base.get("kind") != "CompanionProxy":
-        from .config import API_VERSION, KIND
-
-        if base.get("kind") == "ConfigMap" and base.get("data"):
-            data = dict(base["data"])
-            data["mode"] = mode
-            return Item.from_data({**base, "data": data})
-        base = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "verify"}}
-    spec = dict(base.get("spec") or {})
-    spec["mode"] = mode
-    return Item.from_data({**base, "spec": spec})
-
-
 def _read_limited(stream, limit, chunk=1 << 20):
     """All of `stream`, or, once it passes `limit`, only enough to say so:
     an oversized input is refused without being held in memory."""
-    chunks, total = [], 0
+    chunks: list = []
+    total = 0
     while True:
         block = stream.read(chunk)
         if not block:
@@ -157,22 +167,30 @@ def _read_limited(stream, limit, chunk=1 << 20):
         chunks.append(block)
 
 
+def read_config_file(path):
+    """(config text or None, an error result or None)."""
+    try:
+        with open(path, "rb") as f:
+            data = _read_limited(f, reader.limits.MAX_INPUT_BYTES)
+        return reader.decode(data), None
+    except (OSError, reader.InputError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        return None, R.Result(f"cannot read the config file {path}: {reason}", R.ERROR)
+
+
 def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
-    text = _decoded(_read_limited(stdin, reader.MAX_INPUT_BYTES))  # the bytes are let go here
+    """Run over binary stdin and text stdout/stderr; returns the exit code."""
+    text = _decoded(_read_limited(stdin, reader.limits.MAX_INPUT_BYTES))  # the bytes are let go here
     config_text = problem = None
     if config_path is not None:
-        try:
-            with open(config_path, "rb") as f:
-                config_text = reader.decode(f.read())
-        except (OSError, reader.InputError) as err:
-            problem = R.Result(f"cannot read the config file {config_path}: {err}", R.ERROR)
+        config_text, problem = read_config_file(config_path)
     pieces, results, fmt = process_text(text, config_text, mode, problem)
     for piece in pieces:
         stdout.write(piece)
     # Results travel in the ResourceList; errors and warnings also go to
     # stderr, which is all a plain stream has. kustomize shows no results at
     # all and asks for logs on stderr (LOG_TO_STDERR=true): it gets them all.
-    log_all = fmt == "stream" or os.environ.get("LOG_TO_STDERR") == "true"
+    log_all = fmt == "stream" or mode == pipeline.PROBES or os.environ.get("LOG_TO_STDERR") == "true"
     for result in results:
         if result.severity != R.INFO or log_all:
             stderr.write(R.format_line(result) + "\n")

@@ -131,6 +131,7 @@ def engine_env(engine, image, tmp_path):
     """The environment kpt and kustomize run containers in: `podman` and the
     `docker` shim first on PATH, each call's argv recorded in the file
     PIPELOCK_ENGINE_LOG names (see engine_runs)."""
+    del image  # requested so that the image is built before anything runs it
     bin_dir = tmp_path / "engine-bin"
     bin_dir.mkdir()
     podman = shutil.which("podman", path=engine["PATH"])
@@ -264,7 +265,7 @@ def test_image_holds_the_locked_dependencies_and_no_build_leftovers(engine, imag
     assert found["leftovers"] == []
 
 
-def test_image_build_refuses_a_lock_whose_hashes_do_not_match(engine, image, tmp_path):
+def test_image_build_refuses_a_lock_whose_hashes_do_not_match(engine, tmp_path):
     """--require-hashes is in force: with the runtime lock's hashes changed,
     the build stops at the download, naming the mismatch."""
     context = tmp_path / "context"
@@ -278,7 +279,7 @@ def test_image_build_refuses_a_lock_whose_hashes_do_not_match(engine, image, tmp
     assert "THESE PACKAGES DO NOT MATCH THE HASHES" in proc.stdout + proc.stderr, proc.stdout[-3000:]
 
 
-def test_build_context_is_what_the_dockerfile_copies(engine, image, tmp_path):
+def test_build_context_is_what_the_dockerfile_copies(engine, tmp_path):
     """podman's own reading of .dockerignore: a throwaway Containerfile that
     copies the whole context lists what the real build gets to see."""
     containerfile = tmp_path / "Containerfile"
@@ -486,6 +487,21 @@ def test_kustomize_container_generator_and_transformer_equal_exec(engine_env, im
     assert combined.stdout == by_exec.stdout
     assert sorted(_by_key(_docs(combined.stdout))) == sorted(
         [("Deployment", "research-agent"), ("Service", "research-agent"), *COMPANIONS])
+
+
+def test_an_error_stops_the_container_transformer_and_says_why(engine_env, image, tmp_path):
+    """Fail closed on the container path: kustomize stops on our exit code
+    and shows our error (it asks functions to log to stderr)."""
+    folder = tmp_path / "typo"
+    shutil.copytree(TRANSFORMER, folder)
+    config = (folder / "pipelock.yaml").read_text()
+    assert "app: research-agent" in config
+    (folder / "pipelock.yaml").write_text(config.replace("app: research-agent", "app: reserach-agent"))
+    proc = _kustomize(folder, engine_env)
+    assert engine_runs(engine_env, "docker") == [KUSTOMIZE_ARGV.format(image=image)]
+    assert proc.returncode != 0
+    assert "no workload in the input is selected" in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_example_image_is_the_released_image():

@@ -1,8 +1,8 @@
 """kubectl's kustomize (`kubectl kustomize --enable-alpha-plugins`): what a
 generator is told, and why `exec:` functions are no option there.
 
-The container generator, transformer and both together run through a real
-engine in test_container_path.py.
+The container paths (transformer, generator, both, an error) run through a
+real engine in test_container_path.py.
 """
 
 import os
@@ -63,3 +63,4 @@ def test_kubectl_kustomize_silently_skips_exec_functions(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sorted(_by_key(_docs(proc.stdout))) == [("Deployment", "research-agent")]
     assert "HTTPS_PROXY" not in proc.stdout
+

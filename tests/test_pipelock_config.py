@@ -11,8 +11,8 @@ import re
 import pytest
 import yaml
 
-from pipelock_companion.config import Config
-from pipelock_companion.topology import configmap
+from pipelock_companion.settings import Settings, checks
+from pipelock_companion.topology import deployment
 from pipelock_companion.topology.agent import Agent
 
 TOP_LEVEL = set("""version mode enforce explain_blocks api_allowlist suppress fetch_proxy forward_proxy
@@ -36,10 +36,20 @@ NESTED = {
 GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 
 
-def _agent(cfg, identity="deployment/agent"):
+def _agent(settings, identity="deployment/agent"):
     return Agent(item=None, kind="Deployment", api_version="apps/v1", name="agent", namespace="agents",
                  proxy="agent-pipelock", identity=identity, selector={"matchLabels": {"app": "agent"}},
-                 pod_labels={"app": "agent"}, config=cfg)
+                 pod_labels={"app": "agent"}, settings=settings)
+
+
+def _config(spec, identity="deployment/agent"):
+    return yaml.safe_load(_agent(Settings.from_spec(spec), identity).config_text)
+
+
+def _checksum(spec, identity="deployment/agent"):
+    settings = Settings.from_spec(spec)
+    template = deployment.build(_agent(settings, identity), settings)["spec"]["template"]
+    return template["metadata"]["annotations"]["pipelock.dev/config-checksum"]
 
 
 def _unknown_keys(doc, path=""):
@@ -65,9 +75,7 @@ SPECS = [
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_only_keys_pipelock_accepts(spec):
-    cfg = Config(spec)
-    text, _ = configmap.render(_agent(cfg), cfg)
-    doc = yaml.safe_load(text)
+    doc = _config(spec)
     assert _unknown_keys(doc) == []
     # Validate() rules the generated config must meet.
     assert doc["mode"] in ("strict", "balanced", "audit")
@@ -83,8 +91,7 @@ def test_only_keys_pipelock_accepts(spec):
 
 
 def test_strict_thresholds_match_pipelock_init():
-    cfg = Config({"preset": "strict", "apiAllowlist": ["api.openai.com"]})
-    monitoring = yaml.safe_load(configmap.render(_agent(cfg), cfg)[0])["fetch_proxy"]["monitoring"]
+    monitoring = _config({"preset": "strict", "apiAllowlist": ["api.openai.com"]})["fetch_proxy"]["monitoring"]
     assert monitoring["entropy_threshold"] == 3.5
     assert monitoring["subdomain_entropy_threshold"] == 3.5
     assert monitoring["max_url_length"] == 500
@@ -92,20 +99,15 @@ def test_strict_thresholds_match_pipelock_init():
 
 
 def test_audit_does_not_enforce():
-    cfg = Config({"preset": "audit"})
-    doc = yaml.safe_load(configmap.render(_agent(cfg), cfg)[0])
+    doc = _config({"preset": "audit"})
     assert doc["mode"] == "audit" and doc["enforce"] is False
 
 
 def test_checksum_follows_the_config():
-    cfg = Config({})
-    _, first = configmap.render(_agent(cfg), cfg)
-    _, same = configmap.render(_agent(cfg), cfg)
-    _, other = configmap.render(_agent(cfg, identity="deployment/other"), cfg)
-    assert first == same != other
+    assert _checksum({}) == _checksum({}) != _checksum({}, identity="deployment/other")
 
 
 def test_strict_without_allowlist_is_an_error():
-    results = configmap.check(Config({"preset": "strict"}))
+    results = checks.check(Settings.from_spec({"preset": "strict"}))
     assert [r.severity for r in results] == ["error"]
     assert results[0].field["path"] == "spec.apiAllowlist"

@@ -5,24 +5,23 @@ select it too: what the probe can reach, the agent can reach. It runs
 probe.sh (shipped in this package) and fails when any probe fails, so a CI can
 apply it, wait for the Job and read its log.
 
-`build_probe_job` is pure (plain dicts in, plain dicts out, no I/O);
-`load_probe_script` is the one function that reads the packaged script.
+`build(agent, settings)` gives the probe objects of one managed agent;
+`build_probe_job` is the pure builder under it (plain dicts in, plain dicts
+out, no I/O); `load_probe_script` is the one function that reads the
+packaged script.
 """
 
 import importlib.resources
 
+from .. import conventions as C
 from ..topology import names
 
-DEFAULT_PROBE_IMAGE = "curlimages/curl:8.11.1"
-DEFAULT_EXTERNAL_URL = "https://example.com"
-DEFAULT_EXTERNAL_TCP = "1.1.1.1:443"
+DEFAULT_PROBE_IMAGE = C.DEFAULT_PROBE_IMAGE
 DEFAULT_PROBE_TIMEOUT = 5
 DEFAULT_ACTIVE_DEADLINE_SECONDS = 300
 DEFAULT_TTL_SECONDS_AFTER_FINISHED = 3600
 
-PROBE_LABEL = "pipelock.dev/probe"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY = "pipelock-companion"
+PROBE_LABEL = C.PROBE_LABEL
 SCRIPT_NAME = "probe.sh"
 SCRIPT_DIR = "/probe"
 PROBE_COUNT = 5
@@ -30,10 +29,27 @@ PROBE_COUNT = 5
 NAME_SUFFIX = "-pipelock-probe"
 # The curl image's user is a name, not a number: runAsNonRoot needs a numeric
 # UID to check, so the pod names one (nobody).
-PROBE_UID = 65534
+PROBE_UID = C.NOBODY
 # No controller ever sets this condition, so the probe pod never turns Ready
 # and never joins the endpoints of a Service that selects the agent labels.
 NEVER_READY_GATE = "pipelock.dev/probe-never-ready"
+
+def build(agent, settings):
+    """[script ConfigMap, Job] for one managed agent."""
+    # A host the agent reaches directly by design proves nothing as a
+    # NO_PROXY probe; the first other NO_PROXY entry is probed.
+    outside = [entry for entry in agent.no_proxy if entry not in agent.direct_hosts and not entry.startswith(".")]
+    probes = settings.probes
+    return build_probe_job(
+        agent.name, agent.namespace, agent.pod_labels, agent.proxy_url, ",".join(agent.no_proxy),
+        script=load_probe_script(),
+        image=probes.image,
+        external_url=probes.external_url,
+        external_tcp=probes.external_tcp,
+        no_proxy_url=f"http://{outside[0]}/" if outside else "",
+        common_labels={C.VERSION_LABEL: C.VERSION},
+    )
+
 
 def load_probe_script() -> str:
     """The text of probe.sh, read from the installed package."""
@@ -55,8 +71,8 @@ def build_probe_job(
     *,
     script: str,
     image: str = DEFAULT_PROBE_IMAGE,
-    external_url: str = DEFAULT_EXTERNAL_URL,
-    external_tcp: str = DEFAULT_EXTERNAL_TCP,
+    external_url: str = C.DEFAULT_PROBE_URL,
+    external_tcp: str = C.DEFAULT_PROBE_TCP,
     no_proxy_url: str = "",
     secret_url: str = "",
     probe_timeout: int = DEFAULT_PROBE_TIMEOUT,
@@ -133,7 +149,7 @@ def _check_inputs(agent_pod_labels, proxy_url, script, probe_timeout, active_dea
 
 def _object_labels(common_labels):
     labels = dict(common_labels or {})
-    labels[MANAGED_BY_LABEL] = MANAGED_BY
+    labels[C.MANAGED_BY_LABEL] = C.MANAGED_BY
     labels[PROBE_LABEL] = "true"
     return labels
 
@@ -155,16 +171,10 @@ def _script_config_map(name, namespace, labels, script):
 
 def _proxy_env(proxy_url, no_proxy):
     """The proxy variables as the patched agent gets them, both cases."""
-    env = {
-        "PROXY_URL": proxy_url,
-        "HTTPS_PROXY": proxy_url,
-        "HTTP_PROXY": proxy_url,
-        "https_proxy": proxy_url,
-        "http_proxy": proxy_url,
-    }
+    env = {"PROXY_URL": proxy_url}
+    env.update((name, proxy_url) for name in C.PROXY_ENV)
     if no_proxy:
-        env["NO_PROXY"] = no_proxy
-        env["no_proxy"] = no_proxy
+        env.update((name, no_proxy) for name in C.NO_PROXY_ENV)
     return _env_list(env)
 
 

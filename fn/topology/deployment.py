@@ -1,41 +1,40 @@
 """The companion Deployment: Pipelock alone in its pod (no VPN, no sidecars)."""
 
+from .. import conventions as C
 from . import names
 from .meta import object_meta
 
-CONFIG_DIR = names.CONFIG_DIR
-TLS_DIR = names.TLS_DIR
-RUN_AS_USER = 65534
+ROLE = C.Role.PROXY
 
 
-def build(agent, config, config_checksum, annotations=None):
+def build(agent, settings):
     labels = names.proxy_labels(agent.proxy)
     pod_labels = names.common_labels(agent.proxy)
-    tls = config["tls"]
-    mounts = [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}]
+    tls = settings.tls
+    mounts = [{"name": "config", "mountPath": C.CONFIG_DIR, "readOnly": True}]
     # The config is mounted as a directory, never with subPath: only a
     # directory mount sees ConfigMap updates (field report, gotcha 1).
     volumes = [{"name": "config", "configMap": {"name": agent.proxy}}]
     pod_security = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
     if tls:
-        mounts.append({"name": "tls-ca", "mountPath": TLS_DIR, "readOnly": True})
-        volumes.append({"name": "tls-ca", "secret": {"secretName": tls["secretName"], "defaultMode": tls["defaultMode"]}})
+        mounts.append({"name": "tls-ca", "mountPath": C.TLS_DIR, "readOnly": True})
+        volumes.append({"name": "tls-ca", "secret": {"secretName": tls.secret_name, "defaultMode": tls.default_mode}})
         # Secret files are owned by root; fsGroup makes them group-owned by a
         # group the proxy has, so group-read (0440/0640) is what lets it read.
-        pod_security["fsGroup"] = tls["fsGroup"]
+        pod_security["fsGroup"] = tls.fs_group
     probe = {"httpGet": {"path": "/health", "port": "http"}}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": object_meta(agent.proxy, agent, "proxy", annotations),
+        "metadata": object_meta(agent.proxy, agent, ROLE),
         "spec": {
-            "replicas": config["replicas"],
+            "replicas": settings.replicas,
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {
                     "labels": pod_labels,
                     # A config change changes the pod template, so the proxy rolls.
-                    "annotations": {names.CONFIG_CHECKSUM: config_checksum},
+                    "annotations": {C.CONFIG_CHECKSUM: names.sha256_hex(agent.config_text)},
                 },
                 "spec": {
                     "automountServiceAccountToken": False,
@@ -52,22 +51,22 @@ def build(agent, config, config_checksum, annotations=None):
                         },
                     },
                     "containers": [{
-                        "name": "pipelock",
-                        "image": config.image_ref,
+                        "name": C.PROXY_CONTAINER,
+                        "image": settings.image_ref,
                         "imagePullPolicy": "IfNotPresent",
-                        "args": ["run", "--config", f"{CONFIG_DIR}/pipelock.yaml"],
+                        "args": ["run", "--config", f"{C.CONFIG_DIR}/{C.CONFIG_FILE}"],
                         "ports": [
-                            {"name": "http", "containerPort": names.PROXY_PORT, "protocol": "TCP"},
-                            {"name": "metrics", "containerPort": names.METRICS_PORT, "protocol": "TCP"},
+                            {"name": "http", "containerPort": C.PROXY_PORT, "protocol": "TCP"},
+                            {"name": "metrics", "containerPort": C.METRICS_PORT, "protocol": "TCP"},
                         ],
                         "readinessProbe": dict(probe, initialDelaySeconds=2, periodSeconds=10),
                         "livenessProbe": dict(probe, initialDelaySeconds=5, periodSeconds=30),
-                        "resources": config["resources"],
+                        "resources": settings.resources,
                         "securityContext": {
                             "readOnlyRootFilesystem": True,
                             "allowPrivilegeEscalation": False,
                             "runAsNonRoot": True,
-                            "runAsUser": RUN_AS_USER,
+                            "runAsUser": C.NOBODY,
                             "capabilities": {"drop": ["ALL"]},
                         },
                         "volumeMounts": mounts,

@@ -3,12 +3,9 @@
 from . import names
 
 
-def object_meta(name, agent, component, extra_annotations=None):
+def object_meta(name, agent, role):
     meta = {"name": name}
     if agent.namespace:
         meta["namespace"] = agent.namespace
-    meta["labels"] = names.common_labels(agent.proxy, component)
-    annotations = dict(extra_annotations or {})
-    if annotations:
-        meta["annotations"] = annotations
+    meta["labels"] = names.common_labels(agent.proxy, role)
     return meta

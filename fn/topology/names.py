@@ -10,30 +10,13 @@ except ImportError:
     except ImportError:  # pragma: no cover - a build without them
         from hashlib import sha256 as _sha256
 
-from .. import __version__
-
-MANAGED_BY = "pipelock-companion"
-CONFIG_DIR = "/etc/pipelock"
-# Not under CONFIG_DIR: a mount point cannot be made inside a read-only
-# ConfigMap volume.
-TLS_DIR = "/etc/pipelock-tls"
-PROXY_PORT = 8888
-METRICS_PORT = 9091
-
-# Annotations the function reads from and writes onto workloads.
-INJECT = "pipelock.dev/inject"
-TOPOLOGY = "pipelock.dev/topology"
-TOPOLOGY_VALUE = "companion-proxy"
-PROXY_NAME = "pipelock.dev/proxy-name"
-PROXY_SERVICE = "pipelock.dev/proxy-service"
-AGENT_IDENTITY = "pipelock.dev/agent-identity"
-CONFIG_CHECKSUM = "pipelock.dev/config-checksum"
+from .. import conventions as C
 
 _LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 MAX_LABEL = 63
 
 
-class NameError_(ValueError):
+class InvalidNameError(ValueError):
     """A name that cannot become a valid DNS label."""
 
 
@@ -54,7 +37,7 @@ def label(name, suffix="", what="name"):
     """
     base = sanitize(name)
     if not base:
-        raise NameError_(f"{what} {name!r} has no letters or digits to make a name from")
+        raise InvalidNameError(f"{what} {name!r} has no letters or digits to make a name from")
     if len(base) + len(suffix) > MAX_LABEL:
         digest = sha256_hex(name)[:8]
         base = base[:MAX_LABEL - len(suffix) - 9].rstrip("-") + "-" + digest
@@ -62,10 +45,10 @@ def label(name, suffix="", what="name"):
 
 
 def dns_label(name, what, suffix=""):
-    """A valid RFC 1035 label (a Service name) from `name`, or NameError_."""
+    """A valid RFC 1035 label (a Service name) from `name`, or InvalidNameError."""
     label_ = label(name, suffix, what)
     if not _LABEL.match(label_):
-        raise NameError_(f"{what} {name!r} gives {label_!r}, which does not start with a letter "
+        raise InvalidNameError(f"{what} {name!r} gives {label_!r}, which does not start with a letter "
                          f"(a Service name must be an RFC 1035 label)")
     return label_
 
@@ -73,24 +56,29 @@ def dns_label(name, what, suffix=""):
 def proxy_labels(proxy):
     """The proxy pods' selector labels."""
     return {
-        "app.kubernetes.io/name": "pipelock",
-        "app.kubernetes.io/instance": proxy,
-        "app.kubernetes.io/component": "proxy",
+        C.NAME_LABEL: C.PROXY_APP,
+        C.INSTANCE_LABEL: proxy,
+        C.COMPONENT_LABEL: C.COMPONENT[C.Role.PROXY],
     }
 
 
-def common_labels(proxy, component="proxy"):
-    """Labels on every generated object; `component` tells them apart
-    (config, proxy, network-policy, agent-network-policy, pdb)."""
+def common_labels(proxy, role=C.Role.PROXY):
+    """Labels on every generated object; the component label tells the roles apart."""
     labels = proxy_labels(proxy)
-    labels["app.kubernetes.io/component"] = component
-    labels["app.kubernetes.io/managed-by"] = MANAGED_BY
-    labels["app.kubernetes.io/version"] = __version__
+    labels[C.COMPONENT_LABEL] = C.COMPONENT[role]
+    labels[C.MANAGED_BY_LABEL] = C.MANAGED_BY
+    labels[C.VERSION_LABEL] = C.VERSION
     return labels
 
 
-def agent_policy_name(workload):
-    return f"{workload}-pipelock-egress"
+# Every generated name derives from the proxy name, which is a DNS label
+# unique per namespace (selection refuses two agents on one proxy): so two
+# agents never get objects of one name, and every name is valid for its
+# kind. With the default proxy name <workload>-pipelock, the agent policy
+# is <workload>-pipelock-egress.
+
+def agent_policy_name(proxy):
+    return f"{proxy}-egress"
 
 
 def proxy_policy_name(proxy):
@@ -109,7 +97,7 @@ def service_host(proxy, namespace, cluster_domain):
 
 
 def proxy_url(proxy, namespace, cluster_domain):
-    return f"http://{service_host(proxy, namespace, cluster_domain)}:{PROXY_PORT}"
+    return f"http://{service_host(proxy, namespace, cluster_domain)}:{C.PROXY_PORT}"
 
 
 def host_forms(name, namespace, cluster_domain):

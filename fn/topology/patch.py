@@ -9,16 +9,12 @@ turns findings into results about the item.
 import copy
 import re
 
+from .. import conventions as C
 from .. import workloads
 from ..krm import results as R
 from . import names
 
-LEGACY_CONTAINER = "pipelock"
-# The Pipelock image is FROM scratch: the binary, no shell. `pipelock install
-# DEST` copies it without needing /bin/sh (Pipelock v2.2).
-BINARY = "/pipelock"
-PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
-NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
+LEGACY_CONTAINER = C.PROXY_CONTAINER
 _DOWNLOAD = re.compile(r"\b(?:wget|curl)\b[^\n]*?\bhttps?://\S+")
 _LOOPBACK_PROXY = re.compile(r"^https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?/?$")
 
@@ -35,11 +31,15 @@ class Finding:
 
 def desired_env(agent):
     no_proxy = ",".join(agent.no_proxy)
-    return [(name, agent.proxy_url) for name in PROXY_VARS] + [(name, no_proxy) for name in NO_PROXY_VARS]
+    return [(name, agent.proxy_url) for name in C.PROXY_ENV] + [(name, no_proxy) for name in C.NO_PROXY_ENV]
 
 
-def patch(data, agent, config):
+def patch(data, agent, settings):
     """(new data, [Finding]) for one selected workload."""
+    problems = workloads.shape_problems(data, agent.kind)
+    if problems:
+        return data, [Finding(R.ERROR, f"{agent.kind} {agent.name}: {path} {problem}, as the Kubernetes API "
+                              "defines it: fix the manifest", path) for path, problem in problems]
     new = copy.deepcopy(data)
     findings = []
     base = workloads.template_path_text(agent.kind)
@@ -49,7 +49,7 @@ def patch(data, agent, config):
         return data, [Finding(R.ERROR, f"{agent.kind} has no pod template at {base}", base)]
 
     legacy = _legacy_sidecars(spec)
-    if legacy and config["legacySidecar"] == "remove":
+    if legacy and settings.legacy_sidecar == "remove":
         findings += _remove_legacy(spec, legacy, base)
     elif legacy:
         for field, index in legacy:
@@ -64,15 +64,15 @@ def patch(data, agent, config):
         path = f"{base}.spec.{field}[{index}]"
         if container.get("name") == LEGACY_CONTAINER:
             continue
-        findings += _set_env(container, desired_env(agent), path, replace_loopback=config["legacySidecar"] == "remove")
+        findings += _set_env(container, desired_env(agent), path, replace_loopback=settings.legacy_sidecar == "remove")
         if field == "initContainers":
-            findings += _check_download(container, path, agent, config)
+            findings += _check_download(container, path, settings)
         findings += _check_subpath(container, path)
 
     annotations = {
-        names.TOPOLOGY: names.TOPOLOGY_VALUE,
-        names.PROXY_NAME: agent.proxy,
-        names.PROXY_SERVICE: names.service_host(agent.proxy, agent.namespace, config["clusterDomain"]),
+        C.TOPOLOGY: C.TOPOLOGY_VALUE,
+        C.PROXY_NAME: agent.proxy,
+        C.PROXY_SERVICE: names.service_host(agent.proxy, agent.namespace, settings.cluster_domain),
     }
     for meta_owner in (new, template):
         meta = meta_owner.setdefault("metadata", {})
@@ -99,10 +99,12 @@ def _set_env(container, desired, path, replace_loopback):
         if "valueFrom" not in entry and entry.get("value") == value:
             continue
         current = entry.get("value")
-        if replace_loopback and "valueFrom" not in entry and isinstance(current, str) and _LOOPBACK_PROXY.match(current):
+        loopback = isinstance(current, str) and _LOOPBACK_PROXY.match(current)
+        if replace_loopback and "valueFrom" not in entry and loopback:
             entry["value"] = value
-            findings.append(Finding(R.INFO, f"container {container.get('name')!r}: {name} pointed at the removed in-pod "
-                                            f"Pipelock; now the companion proxy", f"{path}.env[{i}].value", current, value))
+            findings.append(Finding(
+                R.INFO, f"container {container.get('name')!r}: {name} pointed at the removed in-pod Pipelock; now "
+                "the companion proxy", f"{path}.env[{i}].value", current, value))
             continue
         what = "is set from valueFrom" if "valueFrom" in entry else f"is {current!r}"
         findings.append(Finding(
@@ -120,7 +122,7 @@ def _legacy_sidecars(spec):
 
 def _remove_legacy(spec, legacy, base):
     findings = []
-    removed_volumes = set()
+    removed_volumes: set = set()
     for field, index in sorted(legacy, reverse=True):
         container = spec[field].pop(index)
         mounts = {m.get("name") for m in container.get("volumeMounts") or [] if isinstance(m, dict)}
@@ -129,16 +131,15 @@ def _remove_legacy(spec, legacy, base):
         removed_volumes |= mounts - still_used
         if not spec[field]:
             del spec[field]
-        findings.append(Finding(R.INFO, f"removed the in-pod Pipelock container (spec.legacySidecar: remove)",
+        findings.append(Finding(R.INFO, "removed the in-pod Pipelock container (spec.legacySidecar: remove)",
                                 f"{base}.spec.{field}[{index}]"))
     volumes = spec.get("volumes")
     if removed_volumes and isinstance(volumes, list):
         spec["volumes"] = [v for v in volumes if not (isinstance(v, dict) and v.get("name") in removed_volumes)]
         if not spec["volumes"]:
             del spec["volumes"]
-        for name in sorted(removed_volumes):
-            findings.append(Finding(R.INFO, f"removed volume {name!r}, used only by the in-pod Pipelock container",
-                                    f"{base}.spec.volumes"))
+        findings += [Finding(R.INFO, f"removed volume {name!r}, used only by the in-pod Pipelock container",
+                             f"{base}.spec.volumes") for name in sorted(removed_volumes)]
     return findings
 
 
@@ -151,7 +152,7 @@ def _command_text(container):
     return " ".join(parts)
 
 
-def _check_download(container, path, agent, config):
+def _check_download(container, path, settings):
     text = _command_text(container)
     image = str(container.get("image", "")).rsplit("/", 1)[-1]
     if image.startswith(("curl", "wget")):
@@ -161,15 +162,16 @@ def _check_download(container, path, agent, config):
         return []
     name = container.get("name")
     target = _download_target(text)
-    if config["downloadingInitContainers"] == "rewrite" and "pipelock" in match.group(0).lower() and target:
+    if settings.downloading_init_containers == "rewrite" and "pipelock" in match.group(0).lower() and target:
         # The seed's pattern: take the binary from the image the companion
         # runs, byte for byte the same, with no network at all.
-        container["image"] = config.image_ref
-        container["command"] = [BINARY, "install", target]
+        container["image"] = settings.image_ref
+        container["command"] = [C.BINARY, "install", target]
         container.pop("args", None)
         return [Finding(R.INFO, f"init container {name!r} downloaded Pipelock from the internet, which the agent "
-                                f"NetworkPolicy blocks; it now copies the binary from {config.image_ref} "
-                                f"(spec.downloadingInitContainers: rewrite)", f"{path}.command", None, f"{BINARY} install {target}")]
+                                f"NetworkPolicy blocks; it now copies the binary from {settings.image_ref} "
+                                f"(spec.downloadingInitContainers: rewrite)", f"{path}.command", None,
+                        f"{C.BINARY} install {target}")]
     return [Finding(
         R.WARNING,
         f"init container {name!r} downloads from the internet ({match.group(0)[:80]}); after the lockdown it can only "

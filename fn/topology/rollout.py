@@ -6,10 +6,8 @@ agent NetworkPolicy, then the workload patch. Both expressions are opt-in:
 waves (a wave waits for the previous one to be healthy).
 """
 
+from .. import conventions as C
 from . import names
-
-DEPENDS_ON = "config.kubernetes.io/depends-on"
-SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 
 # Proxy objects first; the agent policy after the proxy is healthy; the
 # workload (wave 0, untouched) last.
@@ -21,20 +19,20 @@ def _ref(group, namespace, kind, name):
     return f"{group}/namespaces/{namespace}/{kind}/{name}"
 
 
-def annotations(agent, cfg):
-    """Extra annotations per generated object role."""
-    out = {role: {} for role in ("ConfigMap", "proxy-policy", "Deployment", "Service", "PodDisruptionBudget", "agent-policy")}
-    rollout = cfg["rollout"]
-    if rollout["argoSyncWaves"]:
-        for role in out:
-            out[role][SYNC_WAVE] = AGENT_POLICY_WAVE if role == "agent-policy" else PROXY_WAVE
-    if rollout["dependsOn"] and agent.namespace:
+def annotations(agent, role, settings):
+    """The ordering annotations of the object of `role` for `agent`."""
+    out = {}
+    if settings.rollout.argo_sync_waves:
+        out[C.SYNC_WAVE] = AGENT_POLICY_WAVE if role == C.Role.AGENT_POLICY else PROXY_WAVE
+    if settings.rollout.depends_on and agent.namespace:
         ns = agent.namespace
-        out["Deployment"][DEPENDS_ON] = _ref("", ns, "ConfigMap", agent.proxy)
-        out["agent-policy"][DEPENDS_ON] = ",".join([
-            _ref("apps", ns, "Deployment", agent.proxy),
-            _ref("", ns, "Service", agent.proxy),
-        ])
+        if role == C.Role.PROXY:
+            out[C.DEPENDS_ON] = _ref("", ns, "ConfigMap", agent.proxy)
+        elif role == C.Role.AGENT_POLICY:
+            out[C.DEPENDS_ON] = ",".join([
+                _ref("apps", ns, "Deployment", agent.proxy),
+                _ref("", ns, "Service", agent.proxy),
+            ])
     return out
 
 
@@ -45,7 +43,7 @@ def workload_depends_on(data, agent):
     meta = data.setdefault("metadata", {})
     annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     meta["annotations"] = annotations
-    wanted = _ref("networking.k8s.io", agent.namespace, "NetworkPolicy", names.agent_policy_name(agent.name))
-    current = [v.strip() for v in str(annotations.get(DEPENDS_ON, "")).split(",") if v.strip()]
+    wanted = _ref("networking.k8s.io", agent.namespace, "NetworkPolicy", names.agent_policy_name(agent.proxy))
+    current = [v.strip() for v in str(annotations.get(C.DEPENDS_ON, "")).split(",") if v.strip()]
     if wanted not in current:
-        annotations[DEPENDS_ON] = ",".join(current + [wanted])
+        annotations[C.DEPENDS_ON] = ",".join([*current, wanted])

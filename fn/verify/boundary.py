@@ -11,6 +11,7 @@ entry, so HTTP clients send it to the proxy, which refuses in-cluster
 addresses.
 """
 
+from .. import conventions as C
 from ..krm import results as R
 from ..topology import names
 from . import netpol, reachability
@@ -37,11 +38,7 @@ def _permits(agent):
     return out
 
 
-# Cloud metadata stays forbidden to the proxy whatever spec.proxyEgress.denyCIDRs says.
-ALWAYS_FORBIDDEN = ("169.254.0.0/16", "fd00:ec2::254/128")
-
-
-def verify(items, agents, cfg):
+def verify(items, agents, settings):
     """Results for every leak of every agent's boundary, and for every
     policy the analysis could not read."""
     if not agents:
@@ -51,9 +48,10 @@ def verify(items, agents, cfg):
     policies = netpol.PolicySet([i.data for i in policy_items])
     results = [_problem(p, by_key) for p in policies.problems]
     namespaces = _namespaces(items)
-    dns = cfg["dns"]
-    dns_spec = (dns["namespace"], dns["podLabels"])
-    forbidden = list(dict.fromkeys(list(ALWAYS_FORBIDDEN) + list(cfg["proxyEgress"]["denyCIDRs"])))
+    dns = settings.dns
+    dns_spec = (dns.namespace, dns.pod_labels)
+    # Cloud metadata stays forbidden to the proxy whatever spec.proxyEgress.denyCIDRs says.
+    forbidden = list(dict.fromkeys(C.METADATA_CIDRS + tuple(settings.proxy_egress.deny_cidrs)))
     for agent in agents:
         namespace = agent.namespace or "default"
         proxy_labels = names.proxy_labels(agent.proxy)
@@ -63,12 +61,12 @@ def verify(items, agents, cfg):
         admitted = (agent.selector or {}).get("matchLabels") or agent.pod_labels
         violations = (
             reachability.agent_egress(policies, namespace, agent.pod_labels, proxy_labels, dns=dns_spec,
-                                      dns_cidrs=dns["cidrs"], permits=_permits(agent), namespaces=namespaces)
+                                      dns_cidrs=dns.cidrs, permits=_permits(agent), namespaces=namespaces)
             + reachability.proxy_ingress(policies, namespace, admitted, proxy_labels, namespaces=namespaces)
-            + reachability.proxy_egress(policies, namespace, proxy_labels, dns=dns_spec, dns_cidrs=dns["cidrs"],
+            + reachability.proxy_egress(policies, namespace, proxy_labels, dns=dns_spec, dns_cidrs=dns.cidrs,
                                         forbidden=forbidden, namespaces=namespaces))
         results += [_result(v, agent, by_key) for v in _first_per_rule(violations)]
-        results += _no_proxy_without_route(agent, cfg)
+        results += _no_proxy_without_route(agent, settings)
     return results
 
 
@@ -95,7 +93,7 @@ def _result(violation, agent, by_key):
     item = by_key.get(violation.policy) if violation.policy else None
     in_cluster = isinstance(violation.peer, netpol.Pod)
     warning = violation.check == reachability.AGENT_EGRESS and violation.kind == reachability.LEAK and in_cluster
-    ours = item is not None and item.labels.get("app.kubernetes.io/managed-by") == names.MANAGED_BY
+    ours = item is not None and item.labels.get(C.MANAGED_BY_LABEL) == C.MANAGED_BY
     hint = ""
     if warning:
         hint = (" Declare it in spec.destinations (it then gets NO_PROXY entries) or remove the rule if the agent "
@@ -103,25 +101,17 @@ def _result(violation, agent, by_key):
     elif item is not None and not ours and violation.check == reachability.AGENT_EGRESS:
         hint = " Remove that rule, or set spec.existingPolicies: tighten to remove its internet egress."
     message = f"{agent.kind} {agent.name}: {violation.message}.{hint}"
-    ref = item.ref() if item is not None else (agent.item.ref() if agent.item is not None else agent.ref())
-    file = item.file() if item is not None else (agent.item.file() if agent.item is not None else None)
+    ref, file = (item.ref(), item.file()) if item is not None else agent.workload_ref()
     field = R.field(violation.field) if violation.field else None
     return R.Result(message, R.WARNING if warning else R.ERROR, ref, field, file)
 
 
-def _no_proxy_without_route(agent, cfg):
+def _no_proxy_without_route(agent, settings):
     """A NO_PROXY entry sends the agent's calls direct; without an allow rule
     for it they are dropped."""
-    reachable = {"localhost", "127.0.0.1", "::1"}
-    reachable.update(names.host_forms(agent.proxy, agent.namespace, cfg["clusterDomain"]))
-    for destination in agent.destinations:
-        reachable.update(destination.hosts)
-    out = []
-    for entry in cfg["noProxy"]:
-        if entry not in reachable:
-            out.append(R.Result(
-                f"NO_PROXY entry {entry!r} makes {agent.kind} {agent.name} connect to it directly, but its "
-                "NetworkPolicy allows no direct path there, so those calls fail. Declare it in spec.destinations "
-                "(in-cluster) or remove it (external hosts go through the proxy)",
-                R.WARNING, agent.item.ref() if agent.item else agent.ref(), R.field("spec.noProxy", entry)))
-    return out
+    return [R.Result(
+        f"NO_PROXY entry {entry!r} makes {agent.kind} {agent.name} connect to it directly, but its "
+        "NetworkPolicy allows no direct path there, so those calls fail. Declare it in spec.destinations "
+        "(in-cluster) or remove it (external hosts go through the proxy)",
+        R.WARNING, agent.workload_ref()[0], R.field("spec.noProxy", entry))
+        for entry in settings.no_proxy if entry not in agent.direct_hosts]

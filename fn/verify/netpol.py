@@ -20,11 +20,12 @@ in `PolicySet.problems`, so the caller can tell the user.
 import ipaddress
 import re
 
+from .. import conventions as C
 from ..krm import selector
 
 INGRESS, EGRESS = "Ingress", "Egress"
 PROTOCOLS = ("TCP", "UDP", "SCTP")
-NAME_LABEL = "kubernetes.io/metadata.name"  # every namespace carries it
+NAME_LABEL = C.NAMESPACE_NAME_LABEL
 _RULES_KEY = {INGRESS: "ingress", EGRESS: "egress"}
 _PEERS_KEY = {INGRESS: "from", EGRESS: "to"}
 # IANA service name: the form a named port must have.
@@ -341,7 +342,7 @@ def compile_policy(raw, position, problems):
     if not isinstance(raw, dict):
         problems.append(Problem(f"#{position}", "", "not a mapping: ignored"))
         return None
-    meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    meta = raw["metadata"] if isinstance(raw.get("metadata"), dict) else {}
     namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else "default"
     name = meta.get("name") if isinstance(meta.get("name"), str) else f"#{position}"
     where = Where(f"{namespace}/{name}", problems)
@@ -413,7 +414,7 @@ class PolicySet:
     __slots__ = ("policies", "problems")
 
     def __init__(self, objects):
-        self.problems = []
+        self.problems: list = []
         compiled = (compile_policy(raw, i, self.problems) for i, raw in enumerate(objects or ()))
         self.policies = sorted((p for p in compiled if p is not None),
                                key=lambda p: (p.namespace, p.name, p.position))

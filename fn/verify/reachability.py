@@ -20,24 +20,21 @@ is not isolated at all is reported as "missing isolation".
 
 import ipaddress
 
-from ..topology.names import METRICS_PORT, PROXY_PORT
+from .. import conventions as C
 from . import netpol
 from .netpol import EGRESS, INGRESS, NAME_LABEL, PROTOCOLS, Pod, endpoint_ip
 
 AGENT_EGRESS, PROXY_INGRESS, PROXY_EGRESS = "agent-egress", "proxy-ingress", "proxy-egress"
 LEAK, MISSING_ISOLATION = "leak", "missing isolation"
 
-DNS = ("kube-system", {"k8s-app": "kube-dns"})
-DNS_PORT = 53
-PROXY_CONTAINER_PORTS = (("http", PROXY_PORT, "TCP"), ("metrics", METRICS_PORT, "TCP"))
-FORBIDDEN_CIDRS = (
-    "169.254.0.0/16", "fd00:ec2::254/128",  # cloud metadata, link-local
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",  # private, carrier-grade NAT
-    "fc00::/7", "fe80::/10",  # unique local and link-local IPv6
-)
+DNS = (C.DEFAULT_DNS_NAMESPACE, C.DEFAULT_DNS_POD_LABELS)
+DNS_PORT = C.DNS_PORT
+PROXY_PORT = C.PROXY_PORT
+PROXY_CONTAINER_PORTS = (("http", C.PROXY_PORT, "TCP"), ("metrics", C.METRICS_PORT, "TCP"))
+FORBIDDEN_CIDRS = C.DEFAULT_DENY_CIDRS
 
 # Witnesses a reader recognises come first; the boundaries make the sets complete.
-_PREFERRED_PORTS = (443, 80, 53, 22, PROXY_PORT, METRICS_PORT)
+_PREFERRED_PORTS = (443, 80, 53, 22, C.PROXY_PORT, C.METRICS_PORT)
 _PREFERRED_IPS = tuple(ipaddress.ip_address(a) for a in ("203.0.113.7", "2001:db8::7", "169.254.169.254",
                                                           "fd00:ec2::254"))
 _NAMESPACE = ("namespace",)  # the search variable for the namespace; label keys are strings
@@ -81,13 +78,13 @@ class Permit:
     @classmethod
     def pods(cls, namespace, labels, ports=None):
         """`ports` as NetworkPolicy ports entries: [{"protocol": "TCP", "port": 5432}]."""
-        problems = []
+        problems: list = []
         compiled = netpol.compile_ports(ports, "ports", netpol.Where(f"permit {namespace}", problems))
         return cls(namespace, dict(labels or {}), None, compiled, problems)
 
     @classmethod
     def cidrs(cls, cidrs, ports=None):
-        problems = []
+        problems: list = []
         where = netpol.Where("permit", problems)
         blocks = [netpol.compile_block({"cidr": c}, f"cidrs[{i}]", where) for i, c in enumerate(cidrs)]
         compiled = netpol.compile_ports(ports, "ports", where)
@@ -109,7 +106,7 @@ class Permit:
 def _outside(forbidden):
     """A Permit for every address outside the forbidden ranges, on any port.
     A malformed range is listed in the Permit's problems and forbids nothing."""
-    problems = []
+    problems: list = []
     where = netpol.Where("forbidden ranges", problems)
     blocks = [netpol.compile_block({"cidr": c}, f"forbidden[{i}]", where) for i, c in enumerate(forbidden)]
     ranges = [b.network for b in blocks if b is not None]
@@ -162,7 +159,7 @@ def proxy_egress(policies, namespace, proxy_labels, *, proxy_ports=PROXY_CONTAIN
     """Leaks out of the proxy pods: the `forbidden` ranges on any port, and
     cluster pods other than DNS on 53."""
     namespaces = namespaces or {}
-    allowed = _dns_permits(dns, dns_cidrs) + [_outside(forbidden)]
+    allowed = [*_dns_permits(dns, dns_cidrs), _outside(forbidden)]
     question = _Question(PROXY_EGRESS, EGRESS, _pod(namespace, proxy_labels, proxy_ports, namespaces),
                          _role("the proxy pods", namespace, proxy_labels), allowed, None, namespaces,
                          "the proxy may reach neither cloud metadata, private ranges nor cluster pods "
@@ -246,7 +243,9 @@ class _Candidates:
     __slots__ = ("ips", "ports", "fresh_value", "fresh_namespace")
 
     def __init__(self, policies, question):
-        blocks, ranges, values = [], [], set()
+        blocks: list = []
+        ranges: list = []
+        values: set = set()
         for policy in policies.policies:
             values.add(policy.namespace)
             _collect_selector(policy.selector, values)
@@ -312,8 +311,7 @@ def _witness_ports(ranges):
 
 
 def _unique(items):
-    seen = set()
-    return [i for i in items if not (i in seen or seen.add(i))]
+    return list(dict.fromkeys(items))
 
 
 def _witness(rule, peer, question, candidates):
@@ -423,7 +421,7 @@ def _label_domains(selector, fresh):
     for key, operator, values in selector.requirements:
         if operator == "In":
             domains[key] = domains[key] & values if key in domains else set(values)
-    for key, operator, values in selector.requirements:
+    for key, operator, _ in selector.requirements:
         if operator == "Exists" and key not in domains:
             domains[key] = {fresh}
     for key, operator, values in selector.requirements:

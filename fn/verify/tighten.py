@@ -9,9 +9,9 @@ the field report's migration did, and reports each change.
 
 import copy
 
+from .. import conventions as C
 from ..krm import results as R
-from ..verify import netpol
-from . import names
+from . import netpol
 
 
 def selects_for_egress(policy, namespace, pod_labels):
@@ -29,14 +29,25 @@ def is_internet_rule(rule):
 def user_policies(items):
     return [i for i in items
             if i.kind == "NetworkPolicy" and not i.generated and i.is_mapping
-            and i.labels.get("app.kubernetes.io/managed-by") != names.MANAGED_BY]
+            and i.labels.get(C.MANAGED_BY_LABEL) != C.MANAGED_BY]
 
 
-def check(items, agents, cfg):
-    if cfg["existingPolicies"] != "tighten":
+def tighten(items, agents, settings):
+    """Results for each rewrite; the items are updated in place."""
+    if settings.existing_policies != "tighten":
         return []
     results = []
     for item in user_policies(items):
+        problems: list = []
+        netpol.compile_policy(item.data, 0, problems)
+        if problems:
+            # The API server rejects it, so it opens nothing; a rewrite of a
+            # shape it does not have could only guess.
+            results.append(R.Result(
+                f"NetworkPolicy {item.name} is left as it is (spec.existingPolicies: tighten): "
+                f"{problems[0].field}: {problems[0].reason}", R.WARNING, item.ref(),
+                R.field(problems[0].field), item.file()))
+            continue
         for agent in agents:
             if selects_for_egress(item.data, agent.namespace or "default", agent.pod_labels):
                 results += _tighten(item, agent)
@@ -61,5 +72,4 @@ def _tighten(item, agent):
             f"NetworkPolicy {item.name} selects every pod in its namespace: removing its internet egress affects "
             "the other pods there too. Narrow its podSelector if they need the internet",
             R.WARNING, item.ref(), R.field("spec.podSelector"), item.file()))
-    item.update(new)
-    return out
+    return out + R.updated(item, new)

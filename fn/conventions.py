@@ -1,0 +1,122 @@
+"""The facts the whole function shares, each written once.
+
+Labels, annotations, ports, environment variable names, address ranges,
+paths and defaults that more than one module needs live here, so that a
+change (a new deny range, say) reaches the builder and the check at once.
+Nothing here computes anything.
+"""
+
+from . import __version__
+
+VERSION = __version__
+MANAGED_BY = "pipelock-companion"
+
+# -- the functionConfig kind --------------------------------------------------
+API_VERSION = "fn.pipelock.dev/v1alpha1"
+KIND = "CompanionProxy"
+
+# -- labels -------------------------------------------------------------------
+NAME_LABEL = "app.kubernetes.io/name"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+VERSION_LABEL = "app.kubernetes.io/version"
+PROXY_APP = "pipelock"  # the proxy pods' app.kubernetes.io/name
+# Every namespace carries it (Kubernetes >= 1.21): a namespaceSelector on it
+# names one namespace.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+# -- annotations the function reads from and writes onto workloads ------------
+INJECT = "pipelock.dev/inject"
+TOPOLOGY = "pipelock.dev/topology"
+TOPOLOGY_VALUE = "companion-proxy"
+PROXY_NAME = "pipelock.dev/proxy-name"
+PROXY_SERVICE = "pipelock.dev/proxy-service"
+AGENT_IDENTITY = "pipelock.dev/agent-identity"
+CONFIG_CHECKSUM = "pipelock.dev/config-checksum"
+PROBE_LABEL = "pipelock.dev/probe"
+
+# Rollout ordering (kpt live / Config Sync, Argo CD).
+DEPENDS_ON = "config.kubernetes.io/depends-on"
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+
+# -- the proxy ----------------------------------------------------------------
+PROXY_CONTAINER = "pipelock"  # also the name of a legacy in-pod sidecar
+PROXY_PORT = 8888
+METRICS_PORT = 9091
+DNS_PORT = 53
+CONFIG_DIR = "/etc/pipelock"
+CONFIG_FILE = "pipelock.yaml"
+# Not under CONFIG_DIR: a mount point cannot be made inside a read-only
+# ConfigMap volume.
+TLS_DIR = "/etc/pipelock-tls"
+# The Pipelock image is FROM scratch: the binary, no shell.
+BINARY = "/pipelock"
+# `nobody`: the proxy and probe pods run as this non-root UID and GID.
+NOBODY = 65534
+
+# -- what the agent is given ----------------------------------------------------
+PROXY_ENV = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+NO_PROXY_ENV = ("NO_PROXY", "no_proxy")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+# -- addresses ------------------------------------------------------------------
+# Cloud metadata: never reachable from the proxy, whatever the user's
+# denyCIDRs say.
+METADATA_CIDRS = (
+    "169.254.0.0/16",      # link-local: cloud metadata (169.254.169.254)
+    "fd00:ec2::254/128",   # AWS IMDS over IPv6
+)
+DEFAULT_DENY_CIDRS = (
+    "169.254.0.0/16",
+    "10.0.0.0/8",          # private: cluster pod/service ranges, VPCs
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",       # carrier-grade NAT, used by some clusters for pods
+    "fd00:ec2::254/128",
+    "fc00::/7",            # unique local IPv6
+    "fe80::/10",           # link-local IPv6
+)
+EVERYWHERE_CIDRS = ("0.0.0.0/0", "::/0")
+DEFAULT_PROXY_EGRESS_PORTS = (80, 443)
+
+# -- the cluster DNS ------------------------------------------------------------
+DEFAULT_DNS_NAMESPACE = "kube-system"
+DEFAULT_DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+
+# -- the Pipelock image -----------------------------------------------------------
+DEFAULT_IMAGE = "ghcr.io/luckypipewrench/pipelock"
+DEFAULT_PIPELOCK_VERSION = "2.2.0"
+
+# -- the live probes ----------------------------------------------------------------
+DEFAULT_PROBE_IMAGE = "curlimages/curl:8.11.1"
+DEFAULT_PROBE_URL = "https://example.com"
+DEFAULT_PROBE_TCP = "1.1.1.1:443"
+
+
+class Role:
+    """The roles of the objects the function generates for one agent. An
+    object is ours when its kind and name are the ones its role gives for
+    an agent in the input; the component label tells the roles apart to
+    people and tools."""
+
+    CONFIG = "config"
+    PROXY = "proxy"
+    SERVICE = "service"
+    PROXY_POLICY = "proxy-policy"
+    AGENT_POLICY = "agent-policy"
+    PDB = "pdb"
+    PROBE_SCRIPT = "probe-script"
+    PROBE_JOB = "probe-job"
+
+
+# The app.kubernetes.io/component label of each role's object.
+COMPONENT = {
+    Role.CONFIG: "config",
+    Role.PROXY: "proxy",
+    Role.SERVICE: "proxy",
+    Role.PROXY_POLICY: "network-policy",
+    Role.AGENT_POLICY: "agent-network-policy",
+    Role.PDB: "pdb",
+}

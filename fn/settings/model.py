@@ -1,0 +1,183 @@
+"""The function's settings as typed values, with one table of defaults.
+
+`Settings.from_spec(spec)` builds them once from a validated
+`CompanionProxy` spec; everything else reads attributes. The defaults are
+the field defaults below and nowhere else.
+"""
+
+from dataclasses import dataclass, field
+
+from .. import conventions as C
+
+
+@dataclass(frozen=True)
+class WorkloadRef:
+    """A workload named in spec.workloads (kustomize generators see no resources)."""
+
+    kind: str
+    name: str
+    pod_labels: dict
+    namespace: str | None = None
+    agent_identity: str | None = None
+    proxy_name: str | None = None
+
+
+@dataclass(frozen=True)
+class DestinationSpec:
+    """An in-cluster destination the agent calls directly, not via the proxy."""
+
+    name: str
+    ports: tuple  # ({"protocol": ..., "port": ...}, ...) as NetworkPolicy ports entries
+    namespace: str | None = None
+    pod_labels: dict | None = None
+    cidrs: tuple = ()
+
+
+@dataclass(frozen=True)
+class Dns:
+    namespace: str = C.DEFAULT_DNS_NAMESPACE
+    pod_labels: dict = field(default_factory=lambda: dict(C.DEFAULT_DNS_POD_LABELS))
+    cidrs: tuple = ()
+
+
+@dataclass(frozen=True)
+class ProxyEgress:
+    ports: tuple = C.DEFAULT_PROXY_EGRESS_PORTS
+    allow_cidrs: tuple = C.EVERYWHERE_CIDRS
+    deny_cidrs: tuple = C.DEFAULT_DENY_CIDRS
+
+
+@dataclass(frozen=True)
+class Tls:
+    secret_name: str
+    cert_key: str = "ca.crt"
+    key_key: str = "ca.key"
+    # Secret files are owned by root; with fsGroup the proxy reads them
+    # through the group-read bit (settings.checks explains the modes).
+    default_mode: int = 0o440
+    fs_group: int = C.NOBODY
+    cert_ttl: str | None = None
+    cert_cache_size: int | None = None
+    max_response_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Rollout:
+    depends_on: bool = False
+    argo_sync_waves: bool = False
+
+
+@dataclass(frozen=True)
+class Probes:
+    enabled: bool = False
+    image: str = C.DEFAULT_PROBE_IMAGE
+    external_url: str = C.DEFAULT_PROBE_URL
+    external_tcp: str = C.DEFAULT_PROBE_TCP
+
+
+def _default_resources():
+    return {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "generate"
+    selector: dict = field(default_factory=dict)  # a kpt resource selector (krm.selector)
+    exclude: dict = field(default_factory=dict)
+    workloads: tuple = ()  # (WorkloadRef, ...)
+    image: str = C.DEFAULT_IMAGE
+    version: str = C.DEFAULT_PIPELOCK_VERSION
+    replicas: int = 2
+    resources: dict = field(default_factory=_default_resources)
+    preset: str = "balanced"
+    agent_identity: str | None = None
+    api_allowlist: tuple = ()
+    passthrough_domains: tuple = ()
+    no_proxy: tuple = ()
+    cluster_domain: str = C.DEFAULT_CLUSTER_DOMAIN
+    dns: Dns = field(default_factory=Dns)
+    proxy_egress: ProxyEgress = field(default_factory=ProxyEgress)
+    destinations: tuple = ()  # (DestinationSpec, ...)
+    tls: Tls | None = None
+    existing_policies: str = "report"
+    downloading_init_containers: str = "warn"
+    legacy_sidecar: str = "warn"
+    rollout: Rollout = field(default_factory=Rollout)
+    probes: Probes = field(default_factory=Probes)
+    # Fail closed: a selection that matches nothing is an error unless allowed.
+    allow_empty_match: bool = False
+    # Where the settings came from: "CompanionProxy", "ConfigMap" or None
+    # (no config: select by annotation), and the config's resourceRef.
+    source: str | None = None
+    ref: dict | None = None
+
+    @property
+    def image_ref(self):
+        return f"{self.image}:{self.version}"
+
+    @property
+    def has_selector(self):
+        return any(self.selector.values())
+
+    @classmethod
+    def from_spec(cls, spec, source=None, ref=None):
+        """Settings from a spec that passed the schema (camelCase keys)."""
+        spec = spec or {}
+        given: dict = {}
+        for key, name in _SCALARS.items():
+            if key in spec:
+                given[name] = spec[key]
+        for key, name in _LISTS.items():
+            if key in spec:
+                given[name] = tuple(spec[key])
+        if "selector" in spec:
+            given["selector"] = dict(spec["selector"])
+        if "exclude" in spec:
+            given["exclude"] = dict(spec["exclude"])
+        if "resources" in spec:
+            given["resources"] = _merged(_default_resources(), spec["resources"])
+        if "workloads" in spec:
+            given["workloads"] = tuple(WorkloadRef(
+                kind=w["kind"], name=w["name"], pod_labels=dict(w["podLabels"]), namespace=w.get("namespace"),
+                agent_identity=w.get("agentIdentity"), proxy_name=w.get("proxyName")) for w in spec["workloads"])
+        if "destinations" in spec:
+            given["destinations"] = tuple(DestinationSpec(
+                name=d["name"], namespace=d.get("namespace"), pod_labels=d.get("podLabels"),
+                cidrs=tuple(d.get("cidrs") or ()),
+                ports=tuple({"protocol": p.get("protocol", "TCP"), "port": p["port"]} for p in d["ports"]))
+                for d in spec["destinations"])
+        for key, attribute, kind, names in _OBJECTS:
+            if spec.get(key) is not None:
+                fields: dict = {names[k]: tuple(v) if isinstance(v, list) else v for k, v in spec[key].items()}
+                given[attribute] = kind(**fields)
+        return cls(**given, source=source, ref=ref)
+
+
+# spec key -> attribute, for values taken as they are
+_SCALARS = {
+    "mode": "mode", "image": "image", "version": "version", "replicas": "replicas", "preset": "preset",
+    "agentIdentity": "agent_identity", "clusterDomain": "cluster_domain", "existingPolicies": "existing_policies",
+    "downloadingInitContainers": "downloading_init_containers", "legacySidecar": "legacy_sidecar",
+    "allowEmptyMatch": "allow_empty_match",
+}
+_LISTS = {"apiAllowlist": "api_allowlist", "passthroughDomains": "passthrough_domains", "noProxy": "no_proxy"}
+# Nested objects: each field given replaces its default, the others keep theirs.
+_OBJECTS = (
+    ("dns", "dns", Dns, {"namespace": "namespace", "podLabels": "pod_labels", "cidrs": "cidrs"}),
+    ("proxyEgress", "proxy_egress", ProxyEgress,
+     {"ports": "ports", "allowCIDRs": "allow_cidrs", "denyCIDRs": "deny_cidrs"}),
+    ("tls", "tls", Tls,
+     {"secretName": "secret_name", "certKey": "cert_key", "keyKey": "key_key", "defaultMode": "default_mode",
+      "fsGroup": "fs_group", "certTTL": "cert_ttl", "certCacheSize": "cert_cache_size",
+      "maxResponseBytes": "max_response_bytes"}),
+    ("rollout", "rollout", Rollout, {"dependsOn": "depends_on", "argoSyncWaves": "argo_sync_waves"}),
+    ("probes", "probes", Probes,
+     {"enabled": "enabled", "image": "image", "externalURL": "external_url", "externalTCP": "external_tcp"}),
+)
+
+
+def _merged(base, override):
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
