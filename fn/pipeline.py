@@ -15,7 +15,7 @@ from . import selection
 from .krm import item as item_mod
 from .krm import results as R
 from .probes import job as probe_job
-from .topology import companions, patch, rollout
+from .topology import ca_material, canary, cluster_dns, companions, patch, pipelock_config, rollout
 from .verify import boundary, tighten
 
 GENERATE, VERIFY, PROBES = "generate", "verify", "probes"
@@ -163,6 +163,24 @@ def _owned_by_orchestrator(key):
         item_mod.LEGACY_PATH_ANNOTATION, item_mod.LEGACY_INDEX_ANNOTATION)
 
 
+def check_cluster(state):
+    """What the input shows against the settings: the CA objects spec.tls
+    names, and the cluster's DNS setup (warnings)."""
+    if state.agents:
+        state.report(ca_material.check(state.items, state.agents, state.settings)
+                     + cluster_dns.warnings(state.items, state.settings))
+
+
+def run_canary(state):
+    """`pipelock init sidecar`'s canary over each generated config, one
+    result per distinct verdict."""
+    seen: dict = {}
+    for agent in state.agents:
+        found = canary.result(pipelock_config.document(agent, state.settings))
+        seen.setdefault((found.severity, found.message), found)
+    state.report(list(seen.values()))
+
+
 def tighten_policies(state):
     state.report(tighten.tighten(state.items, state.agents, state.settings))
 
@@ -219,8 +237,9 @@ def replace_with_probes(state):
 
 
 MODES = {
-    GENERATE: (select_workloads, plan, patch_workloads, generate, tighten_policies, verify_boundary, summarize),
-    VERIFY: (find_managed, verify_boundary, summarize_verification),
+    GENERATE: (select_workloads, plan, check_cluster, patch_workloads, generate, run_canary, tighten_policies,
+               verify_boundary, summarize),
+    VERIFY: (find_managed, check_cluster, verify_boundary, summarize_verification),
     PROBES: (find_probe_targets, replace_with_probes),
 }
 
