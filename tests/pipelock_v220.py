@@ -45,14 +45,14 @@ CONFIG = {
     "tls_interception": TLS_INTERCEPTION, "default_agent_identity": "string", "bind_default_agent_identity": "bool",
     "license_key": "string", "license_file": "string", "license_public_key": "string", "internal": "[]string",
     "trusted_domains": "[]string",
-    **{key: NOT_TRANSCRIBED for key in (
+    **dict.fromkeys((
         "suppress", "websocket_proxy", "dlp", "canary_tokens", "response_scanning", "mcp_input_scanning",
         "mcp_tool_scanning", "mcp_tool_policy", "git_protection", "logging", "session_profiling",
         "adaptive_enforcement", "mcp_session_binding", "request_body_scanning", "kill_switch", "sentry", "emit",
         "tool_chain_detection", "mcp_ws_listener", "cross_request_detection", "reverse_proxy", "scan_api",
         "address_protection", "seed_phrase_detection", "rules", "file_sentry", "sandbox", "flight_recorder",
         "mcp_binary_integrity", "mcp_tool_provenance", "behavioral_baseline", "airlock", "browser_shield",
-        "media_policy", "a2a_scanning", "taint", "mediation_envelope", "agents", "ssrf")},
+        "media_policy", "a2a_scanning", "taint", "mediation_envelope", "agents", "ssrf"), NOT_TRANSCRIBED),
 }
 STRUCT_NAMES = {id(CONFIG): "config.Config", id(FETCH_PROXY): "config.FetchProxy", id(MONITORING): "config.Monitoring",
                 id(FORWARD_PROXY): "config.ForwardProxy", id(TLS_INTERCEPTION): "config.TLSInterception"}

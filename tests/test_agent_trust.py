@@ -14,11 +14,10 @@ import subprocess
 
 import pytest
 import yaml
-from pki import OPENSSL, ec_key, leaf, needs_openssl, self_signed
-
-from conftest import AGENT_ITEM, run_function
+from conftest import run_function
 from pipelock_companion import conventions as C
 from pipelock_companion.topology import tls
+from pki import OPENSSL, ec_key, leaf, needs_openssl, self_signed
 
 TRUST_ENV = set(C.TRUST_BUNDLE_ENV + C.TRUST_EXTRA_ENV)
 # An agent with a downloading init container, a native sidecar and two containers.
@@ -144,10 +143,12 @@ def test_without_tls_nothing_is_added():
     (("        - name: agent\n", "        - name: pipelock-trust\n"), "spec.template.spec.containers[0].name"),
     (("        - name: scratch\n          emptyDir: {}\n", "        - name: pipelock-trust\n          emptyDir: {}\n"),
      "spec.template.spec.volumes[0].name"),
-    (("          - {name: scratch, mountPath: /scratch}\n", "          - {name: scratch, mountPath: /etc/pipelock-trust}\n"),
+    (("          - {name: scratch, mountPath: /scratch}\n",
+      "          - {name: scratch, mountPath: /etc/pipelock-trust}\n"),
      "spec.template.spec.containers[1].volumeMounts[0].mountPath"),
     (("          image: example.com/agent:1.0.0\n",
-      "          image: example.com/agent:1.0.0\n          env:\n          - {name: SSL_CERT_FILE, value: /etc/ssl/mine.pem}\n"),
+      ("          image: example.com/agent:1.0.0\n          env:\n"
+      "          - {name: SSL_CERT_FILE, value: /etc/ssl/mine.pem}\n")),
      "spec.template.spec.containers[0].env[0].value"),
 ])
 def test_a_name_or_path_the_trust_needs_already_taken_is_an_error(change, path):

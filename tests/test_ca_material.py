@@ -13,9 +13,8 @@ import base64
 
 import pytest
 import yaml
-from pki import CA_EXTENSIONS, ec_key, needs_openssl, rsa_key, self_signed
-
 from conftest import AGENT_ITEM, run_function
+from pki import ec_key, needs_openssl, rsa_key, self_signed
 
 pytestmark = needs_openssl
 
@@ -25,8 +24,8 @@ def _b64(path):
 
 
 def _secret(name, data, namespace="agents", section="data"):
-    lines = [f"- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: {name}\n    namespace: {namespace}\n"
-             f"  type: Opaque\n  {section}:\n"]
+    lines = [(f"- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: {name}\n    namespace: {namespace}\n"
+              f"  type: Opaque\n  {section}:\n")]
     for key, value in data.items():
         lines.append(f"    {key}: {value}\n" if section == "data" else f"    {key}: |\n"
                      + "".join(f"      {line}\n" for line in value.splitlines()))
@@ -36,14 +35,15 @@ def _secret(name, data, namespace="agents", section="data"):
 def _config_map(name, data, namespace="agents"):
     body = "".join(f"    {key}: |\n" + "".join(f"      {line}\n" for line in value.splitlines())
                    for key, value in data.items())
-    return f"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: {name}\n    namespace: {namespace}\n  data:\n{body}"
+    return (f"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: {name}\n    namespace: {namespace}\n"
+            f"  data:\n{body}")
 
 
 def _run(objects, tls="secretName: pipelock-ca"):
     text = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + AGENT_ITEM + objects
             + "functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
             + "  metadata: {name: t}\n  spec:\n    tls: {" + tls + "}\n")
-    out, err, code = run_function(text.encode())
+    out, _err, code = run_function(text.encode())
     results = yaml.safe_load(out)["results"]
     return code, [r for r in results if r["severity"] == "error"]
 

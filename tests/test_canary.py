@@ -2,7 +2,6 @@
 
 import pytest
 import yaml
-
 from conftest import AGENT_ITEM, run_function
 from pipelock_companion import conventions as C
 from pipelock_companion.topology import canary

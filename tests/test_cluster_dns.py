@@ -11,7 +11,6 @@ containerPort 5353).
 
 import pytest
 import yaml
-
 from conftest import AGENT_ITEM, run_function
 
 NODE_LOCAL = """\
@@ -48,7 +47,7 @@ def _run(objects, spec=""):
     if spec:
         text += ("functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
                  "  metadata: {name: t}\n  spec:\n" + "".join(f"    {line}\n" for line in spec.splitlines()))
-    out, err, code = run_function(text.encode())
+    out, _err, code = run_function(text.encode())
     return code, yaml.safe_load(out)
 
 
@@ -69,7 +68,7 @@ def test_node_local_dns_warns_with_its_exact_addresses():
 
 
 def test_node_local_dns_without_local_ips_suggests_the_default_and_the_cluster_ip():
-    code, document = _run(NODE_LOCAL.replace('"-localip", "169.254.20.10,10.96.0.10", ', ""))
+    _code, document = _run(NODE_LOCAL.replace('"-localip", "169.254.20.10,10.96.0.10", ', ""))
     (warning,) = _warnings(document, "NodeLocal DNSCache")
     assert "[169.254.20.10/32]" in warning["message"] and "ClusterIP" in warning["message"]
 
@@ -118,6 +117,6 @@ USER_POLICY = """\
 
 @pytest.mark.parametrize(("ports", "flagged"), [("[53]", True), ("[53, 5353]", False)])
 def test_boundary_check_permits_exactly_the_dns_ports(ports, flagged):
-    code, document = _run(USER_POLICY, f"dns:\n  ports: {ports}")
+    _code, document = _run(USER_POLICY, f"dns:\n  ports: {ports}")
     about = [r for r in document["results"] if (r.get("resourceRef") or {}).get("name") == "dns-5353"]
     assert bool(about) is flagged, document["results"]

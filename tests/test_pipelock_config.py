@@ -15,18 +15,18 @@ import os
 
 import pytest
 import yaml
+from conftest import AGENT_ITEM, run_function
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pipelock_v220 import LoadError, load, parse_duration, split_host_port
-
-from conftest import AGENT_ITEM, run_function
 from pipelock_companion.settings import Settings, checks, go_duration
 from pipelock_companion.settings import load as load_settings
 from pipelock_companion.topology import deployment, pipelock_config
 from pipelock_companion.topology.agent import Agent
+from pipelock_v220 import LoadError, load, parse_duration, split_host_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MINIMAL = "version: 1\nmode: balanced\ndefault_agent_identity: a\nbind_default_agent_identity: true\n"
+MANAGED_BY = "pipelock-companion"
 TLS = "tls_interception:\n  enabled: true\n  ca_cert: /c\n  ca_key: /k\n"
 
 
@@ -73,7 +73,7 @@ def _refused(text):
     ("bind_default_agent_identity: true\n", "requires default_agent_identity"),
     ("bind_default_agent_identity: true\ndefault_agent_identity: '\u3000 '\n", "requires default_agent_identity"),
     ("default_agent_identity: ' team/bot'\n", "leading or trailing whitespace"),
-    ("default_agent_identity: \"team/bot\\u00a0\"\n", "leading or trailing whitespace"),
+    ('default_agent_identity: "team/bot\\u00a0"\n', "leading or trailing whitespace"),
 ])
 def test_oracle_refuses(text, message):
     assert message in _refused(text)
@@ -223,7 +223,7 @@ def _example_outputs():
 def _companions(objects):
     """(config text, proxy Deployment or None) of each generated config."""
     managed = [o for o in objects if isinstance(o, dict)
-               and (o.get("metadata") or {}).get("labels", {}).get("app.kubernetes.io/managed-by") == "pipelock-companion"]
+               and (o.get("metadata") or {}).get("labels", {}).get("app.kubernetes.io/managed-by") == MANAGED_BY]
     for config_map in managed:
         labels = config_map["metadata"]["labels"]
         if config_map["kind"] == "ConfigMap" and labels.get("app.kubernetes.io/component") == "config":
@@ -243,8 +243,8 @@ def test_outputs_hold_configs():
     assert any("tls" in where for where in found)
 
 
-@pytest.mark.parametrize(("where", "objects"), OUTPUTS, ids=[w for w, _ in OUTPUTS])
-def test_every_generated_config_loads(where, objects):
+@pytest.mark.parametrize("objects", [o for _, o in OUTPUTS], ids=[w for w, _ in OUTPUTS])
+def test_every_generated_config_loads(objects):
     for text, proxy in _companions(objects):
         config = load(text)
         tls = config["tls_interception"]

@@ -70,7 +70,7 @@ class TunnelHandler(StandInProxyHandler):
     """The stand-in proxy, with CONNECT: a tunnel to the server its table
     maps the target to, or 403 (what Pipelock answers to a host it blocks)."""
 
-    def do_CONNECT(self):
+    def do_CONNECT(self):  # noqa: N802 - http.server's handler name
         self.server.seen_paths.append(f"CONNECT {self.path}")
         target = self.server.tunnels.get(self.path)
         if target is None:

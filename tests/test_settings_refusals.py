@@ -4,7 +4,6 @@ defaults that depend on them (images, PDB, modes)."""
 
 import pytest
 import yaml
-
 from conftest import AGENT_ITEM, run_function
 from pipelock_companion import conventions as C
 from pipelock_companion.settings import Settings, checks
@@ -37,7 +36,8 @@ def _run(spec_yaml):
 
 
 def _proxy(document):
-    return next(i for i in document["items"] if i["kind"] == "Deployment" and i["metadata"]["name"].endswith("pipelock"))
+    return next(i for i in document["items"]
+                if i["kind"] == "Deployment" and i["metadata"]["name"].endswith("pipelock"))
 
 
 # --- images ------------------------------------------------------------------------------

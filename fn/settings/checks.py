@@ -73,8 +73,8 @@ def _images(settings, ref):
     if version.startswith("v"):
         out.append(R.Result(
             f"spec.version {version!r}: Pipelock's releases tag their images without the v ({version[1:]}), so "
-            f"{settings.image}:{version} does not exist. Write {version[1:]!r} (a mirror with other tags: pin "
-            "spec.image by digest)", R.ERROR, ref, R.field("spec.version", version, version[1:])))
+            f"{images.split(settings.image)[0]}:{version} does not exist. Write {version[1:]!r} (a mirror with "
+            "other tags: pin spec.image by digest)", R.ERROR, ref, R.field("spec.version", version, version[1:])))
     if "+" in version:
         out.append(R.Result(
             f"spec.version {version!r}: an image tag cannot contain '+' (build metadata); Pipelock's images are "
