@@ -20,6 +20,7 @@ import re
 
 from .. import conventions as C
 from ..krm import results as R
+from . import names
 
 CANARY_HOST = "github.com"  # upstream's
 # Pipelock's immutable core DLP pattern for AWS access key IDs
@@ -30,7 +31,7 @@ CORE_AWS_ACCESS_ID = re.compile(r"(AKIA|A3T|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[
 def match_domain(host, pattern):
     """Pipelock's MatchDomain: exact, or `*.x` for `x` and any host under it."""
     host, pattern = host.lower().rstrip("."), pattern.lower().rstrip(".")
-    if _is_ip(host):
+    if names.is_ip(host):
         return host == pattern
     if pattern.startswith("*."):
         return host == pattern[2:] or host.endswith(pattern[1:])
@@ -43,8 +44,8 @@ def host_for(document):
     allowlist = (document.get("api_allowlist") or []) if document.get("mode") == "strict" else []
     if not allowlist or any(match_domain(CANARY_HOST, p) for p in allowlist):
         return CANARY_HOST
-    names = [p[2:] if p.startswith("*.") else p for p in allowlist]
-    return next((n for n in names if not _is_ip(n)), names[0])
+    hosts = [p[2:] if p.startswith("*.") else p for p in allowlist]
+    return next((h for h in hosts if not names.is_ip(h)), hosts[0])
 
 
 def scan(document, host):
@@ -56,7 +57,7 @@ def scan(document, host):
     monitoring = (document.get("fetch_proxy") or {}).get("monitoring") or {}
     if any(match_domain(host, p) for p in monitoring.get("blocklist") or []):
         return "blocklist"
-    if _is_ip(host) and not ipaddress.ip_address(host).is_global:
+    if names.is_ip(host) and not ipaddress.ip_address(host).is_global:
         return "core_ssrf"
     if CORE_AWS_ACCESS_ID.search(url):
         return "core_dlp"
@@ -77,10 +78,3 @@ def result(document):
     return R.Result(f"canary: {what} {blocked}, so this config's DLP is untested; upstream refuses such a config",
                     R.WARNING)
 
-
-def _is_ip(text):
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True

@@ -20,6 +20,7 @@ import ipaddress
 from .. import conventions as C
 from .. import workloads
 from ..krm import results as R
+from . import names
 
 
 def warnings(items, settings):
@@ -83,7 +84,7 @@ def _local_ips(daemonset):
             elif arg.startswith(("-localip=", "--localip=")):
                 value = arg.split("=", 1)[1]
             for part in (value or "").split(","):
-                if _is_ip(part.strip()) and part.strip() not in out:
+                if names.is_ip(part.strip()) and part.strip() not in out:
                     out.append(part.strip())
     return out
 
@@ -94,7 +95,7 @@ def _kube_dns_cluster_ips(items):
         if item.kind == "Service" and item.name == "kube-dns" and item.namespace == C.DEFAULT_DNS_NAMESPACE:
             spec = item.data.get("spec") if isinstance(item.data, dict) else None
             ip = spec.get("clusterIP") if isinstance(spec, dict) else None
-            if isinstance(ip, str) and _is_ip(ip):
+            if isinstance(ip, str) and names.is_ip(ip):
                 out.append(ip)
     return out
 
@@ -123,10 +124,3 @@ def _covered(cidr, cidrs):
             return True
     return False
 
-
-def _is_ip(text):
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
