@@ -506,7 +506,10 @@ def test_a_workload_whose_pod_template_metadata_is_not_a_mapping_is_an_error(met
     assert any("spec.template.metadata" in m for m in errors(parse(out)))
 
 
-@pytest.mark.parametrize("data", [b"hello\n", b"- a\n- b\n", deep_flow(100_000) + b"\n"])
+# Short ids: pytest puts the test id into PYTEST_CURRENT_TEST, and a 200 kB
+# id makes the environment too big to start the function (E2BIG).
+@pytest.mark.parametrize("data", [b"hello\n", b"- a\n- b\n", deep_flow(100_000) + b"\n"],
+                         ids=["scalar", "sequence", "deep-flow"])
 def test_input_that_is_not_a_resource_list_gets_a_resource_list_out(data):
     out, err, code = run(data, timeout=30)
     assert code == 1
