@@ -76,9 +76,15 @@ def patch_workloads(state):
 def _patch(agent, settings):
     item = agent.item
     if item.annotations.get(C.TOPOLOGY) == C.TOPOLOGY_VALUE:
-        return [R.Result(f"{item.kind} {item.name} is already managed ({C.TOPOLOGY}: {C.TOPOLOGY_VALUE}); "
-                         "left as it is, its companion objects refreshed. Remove the annotation to patch it again",
-                         R.INFO, item.ref(), file=item.file())]
+        out = [R.Result(f"{item.kind} {item.name} is already managed ({C.TOPOLOGY}: {C.TOPOLOGY_VALUE}); "
+                        "left as it is, its companion objects refreshed. Remove the annotation to patch it again",
+                        R.INFO, item.ref(), file=item.file())]
+        if settings.agent_trust and not patch.has_trust(item.data, agent.kind):
+            out.append(R.Result(
+                f"{item.kind} {item.name} was patched without the Pipelock CA trust (spec.tls was off then), so its "
+                "HTTPS calls will fail verification once the proxy intercepts. Remove the annotation "
+                f"{C.TOPOLOGY} to patch it again", R.WARNING, item.ref(), file=item.file()))
+        return out
     new, findings = patch.patch(item.data, agent, settings)
     if settings.rollout.depends_on:
         rollout.workload_depends_on(new, agent)

@@ -229,3 +229,20 @@ def test_script_refuses_a_source_without_a_certificate(certificates):
     assert proc.returncode != 0
     assert "no certificate" in proc.stderr
     assert not (out / C.TRUST_BUNDLE_FILE).exists()
+
+
+def test_a_workload_patched_before_tls_was_on_is_flagged():
+    # A second run refreshes the companions but leaves a managed workload as it is.
+    code, first, _ = _run("{secretName: pipelock-ca}")
+    assert code == 0
+    without_tls = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + WORKLOAD
+    out, _, code = run_function(without_tls.encode())
+    patched = out.split("\nresults:\n", 1)[0].split("\nitems:\n", 1)[1] + "\n"
+    code, document, _ = _run("{secretName: pipelock-ca}", workload=patched)
+    assert code == 0
+    warnings = [r for r in document["results"] if r["severity"] == "warning"]
+    assert ["without the Pipelock CA trust" in w["message"] for w in warnings] == [True]
+    # and one patched with TLS on is not
+    patched_with = yaml.safe_dump([first["items"][0]], sort_keys=False)
+    code, document, _ = _run("{secretName: pipelock-ca}", workload=patched_with)
+    assert [r for r in document["results"] if r["severity"] == "warning"] == []

@@ -88,6 +88,12 @@ def patch(data, agent, settings):
     return new, findings
 
 
+def has_trust(data, kind):
+    """Whether a workload a previous run patched got the trust init container."""
+    spec = workloads.pod_spec(data, kind) or {}
+    return any(c.get("name") == C.TRUST_CONTAINER for _, _, c in workloads.containers(spec))
+
+
 def _trust_clashes(spec, base):
     """The names the trust bundle needs, already taken in the pod."""
     out = []
