@@ -38,6 +38,16 @@ def tighten(items, agents, settings):
         return []
     results = []
     for item in user_policies(items):
+        problems: list = []
+        netpol.compile_policy(item.data, 0, problems)
+        if problems:
+            # The API server rejects it, so it opens nothing; a rewrite of a
+            # shape it does not have could only guess.
+            results.append(R.Result(
+                f"NetworkPolicy {item.name} is left as it is (spec.existingPolicies: tighten): "
+                f"{problems[0].field}: {problems[0].reason}", R.WARNING, item.ref(),
+                R.field(problems[0].field), item.file()))
+            continue
         for agent in agents:
             if selects_for_egress(item.data, agent.namespace or "default", agent.pod_labels):
                 results += _tighten(item, agent)
@@ -62,5 +72,4 @@ def _tighten(item, agent):
             f"NetworkPolicy {item.name} selects every pod in its namespace: removing its internet egress affects "
             "the other pods there too. Narrow its podSelector if they need the internet",
             R.WARNING, item.ref(), R.field("spec.podSelector"), item.file()))
-    item.update(new)
-    return out
+    return out + R.updated(item, new)
