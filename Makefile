@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 PIP := -m pip --disable-pip-version-check
 PYTEST := -m pytest
 
-.PHONY: test deps lint engine test-locked test-latest test-lowest lock bench clean
+.PHONY: test deps lint engine checkov test-locked test-latest test-lowest lock bench clean
 
 test: test-locked test-latest
 
@@ -37,16 +37,24 @@ lint: deps
 engine:
 	ci/engine-setup >/dev/null
 
+# checkov (tests/test_checkov.py) in its own virtualenv, from its own lock,
+# hashes checked: it pins networkx<2.7 and packaging<24, which the test
+# extra cannot share. The test runs $(CHECKOV_VENV)/bin/checkov.
+CHECKOV_VENV ?= .venv-checkov
+checkov:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python $(PIP) install --quiet --require-hashes -r requirements/checkov.txt
+
 # PIPELOCK_ENGINE=required: the container tests fail instead of skipping
 # when the engine does not work.
-test-locked: deps lint engine
+test-locked: deps lint engine checkov
 	PIPELOCK_ENGINE=required $(BIN)/python $(PYTEST)
 
 # The newest releases pyproject.toml allows, resolved afresh each run, so a
 # new release that breaks the function fails here before a user sees it.
 # The container tests skip (PIPELOCK_ENGINE=skip): the image is built from
 # the lock, and the locked run has just run them.
-test-latest:
+test-latest: checkov
 	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python $(PIP) install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
 	$(LATEST)/bin/python $(PIP) check
@@ -81,6 +89,7 @@ lock:
 	  $(LOCK_TOOL)/bin/python $(PIP) install --quiet uv==$(UV_VERSION); }
 	$(LOCK) pyproject.toml -o requirements/runtime.txt
 	$(LOCK) pyproject.toml --extra test -o requirements/test.txt
+	$(LOCK) pyproject.toml --extra checkov -o requirements/checkov.txt
 	$(LOCK_TOOL)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(LOCK) - -o requirements/build.txt
 
@@ -89,4 +98,4 @@ bench: deps
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(LATEST) $(LOWEST) $(LOCK_TOOL) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LATEST) $(LOWEST) $(LOCK_TOOL) $(CHECKOV_VENV) build *.egg-info .pytest_cache .hypothesis

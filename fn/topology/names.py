@@ -1,5 +1,6 @@
 """Names and labels of the companion objects, all derived in one place."""
 
+import ipaddress
 import re
 
 try:  # CPython's own SHA-256: hashlib would load OpenSSL (~4 MiB, ~5 ms) at every start
@@ -106,3 +107,12 @@ def host_forms(name, namespace, cluster_domain):
     if not namespace:
         return [name]
     return [name, f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.{cluster_domain}"]
+
+
+def is_ip(text):
+    """An IPv4 or IPv6 address (not a name)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
