@@ -52,6 +52,7 @@ def build(agent, settings):
         tls_interception=settings.tls is not None,
         passthrough_url=probes.passthrough_url or "",
         common_labels={C.VERSION_LABEL: C.VERSION},
+        name=names.probe_name(agent.proxy),
     )
     if settings.agent_trust:
         _with_trust(objects[1], settings)
@@ -98,6 +99,7 @@ def build_probe_job(
     active_deadline_seconds: int = DEFAULT_ACTIVE_DEADLINE_SECONDS,
     ttl_seconds_after_finished: int = DEFAULT_TTL_SECONDS_AFTER_FINISHED,
     common_labels: dict | None = None,
+    name: str | None = None,
 ) -> list:
     """[ConfigMap holding the script, Job running it] for one agent workload.
 
@@ -105,10 +107,11 @@ def build_probe_job(
     script derive one from `external_url`. With `tls_interception` the
     script checks that `external_url` is intercepted, and `passthrough_url`
     (if given) that it is not. `common_labels` (e.g. a version label) go on
-    both objects' metadata, not on the pod.
+    both objects' metadata, not on the pod. `name` (default: from the
+    workload's) names both objects.
     """
     _check_inputs(agent_pod_labels, proxy_url, script, probe_timeout, active_deadline_seconds)
-    name = probe_job_name(workload_name)
+    name = name or probe_job_name(workload_name)
     labels = _object_labels(common_labels)
     config_map = _script_config_map(name, namespace, labels, script)
     settings = {

@@ -90,6 +90,12 @@ def pdb_name(proxy):
     return f"{proxy}-pdb"
 
 
+def probe_name(proxy):
+    """The probe Job and its ConfigMap: a label, since the Job's name becomes
+    the value of its pods' job-name label (63 characters at most)."""
+    return label(proxy, "-probe", "proxy name")
+
+
 def service_host(proxy, namespace, cluster_domain):
     """The proxy's host for agents. With a namespace, the FQDN (a NO_PROXY
     suffix like `.svc` never matches it); without one (kustomize or kpt set
