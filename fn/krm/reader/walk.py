@@ -23,6 +23,9 @@ from . import limits
 from .source import Pieces
 
 
+_EXPECTING = object()  # a mapping's next event is a key
+
+
 class Budget:
     """Items and metadata nodes kept so far, over a whole input (all the
     pieces of a salvaged one too)."""
@@ -38,8 +41,8 @@ class Budget:
         if self.items > limits.MAX_ITEMS:
             raise TooMuch(f"the input holds more than {limits.MAX_ITEMS} resources: refusing to read it", ev.start_mark.line + 1)
 
-    def count_metadata(self, ev):
-        self.metadata += 1
+    def count_metadata(self, ev, nodes=1):
+        self.metadata += nodes
         if self.metadata > limits.MAX_METADATA_NODES:
             raise TooMuch(f"the resources' metadata holds more than {limits.MAX_METADATA_NODES} nodes in all: "
                           "refusing to read it", ev.start_mark.line + 1)
@@ -114,92 +117,162 @@ class Walk:
         Data built here is YAML 1.2 core schema only: anything that needs
         more (an alias, a merge key, an explicit tag) sets `special`.
         """
-        if isinstance(first, ScalarEvent):
-            self.count(first)
-            if build:
-                self.budget.count_metadata(first)
-                if first.tag is not None:
-                    self.special = True
-            return (yamlio.event_value(first) if build else None), self.scalar_end(first)
-        if isinstance(first, AliasEvent):
-            self.alias(first)
-            self.special = self.special or build
-            return None, first.end_mark.index
-        # frame: [event, data, keys or None, pending key, expecting key, size]
-        stack = []
-        end = first.end_mark.index
+        if build:
+            return self._build(first, depth)
+        return None, self._skip(first, depth)
+
+    def _skip(self, first, depth):
+        """Where one node's content ends, its events consumed with the least
+        work each: most of an input is nodes nobody reads, and the event scan
+        is what reading costs. Still counted and checked: nodes, anchors and
+        aliases, nesting, duplicate keys."""
+        get_event = self.parser.get_event
+        anchors = self.anchors
+        max_depth = limits.MAX_DEPTH - depth
+        real = self.real
+        stack = []       # the enclosing collections' (start event, keys, expecting a key, real, expanded)
+        node = None      # the start event of the collection being read
+        keys = None      # its keys so far, when it is a mapping
+        want_key = False
+        last = None      # the last event with content: the node's text ends where it does
         ev = first
-        result = None
         while True:
-            if isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
-                self.real += 1
-                if depth + len(stack) > limits.MAX_DEPTH:
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                real += 1
+                if ev.anchor is not None:
+                    anchors[ev.anchor] = 1
+                last = done = ev
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                real += 1
+                if len(stack) > max_depth:
                     raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", ev.start_mark.line + 1)
-                is_map = isinstance(ev, MappingStartEvent)
-                if build:
-                    self.budget.count_metadata(ev)
-                    if ev.tag is not None:
-                        self.special = True
-                data = ({} if is_map else []) if build else None
-                stack.append([ev, data, set() if is_map else None, None, is_map, 1])
-                end = ev.end_mark.index
+                stack.append((node, keys, want_key, real - 1, self.expanded))
+                node = ev
+                if cls is MappingStartEvent:
+                    keys, want_key = set(), True
+                else:
+                    keys, want_key = None, False
+                ev = get_event()
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                done = node
+                if done.flow_style:
+                    last = ev
+                node, keys, want_key, real_before, expanded_before = stack.pop()
+                if done.anchor is not None:
+                    anchors[done.anchor] = real - real_before + self.expanded - expanded_before
+            elif cls is AliasEvent:
+                self.real = real
+                self.alias(ev)
+                last = done = ev
+            else:  # pragma: no cover - libyaml guarantees the event grammar
+                raise InputError("malformed YAML node")
+            if node is None:
+                break
+            if want_key:
+                # a collection or an alias as key, not built: known by its text
+                key = ev.value if done is ev and cls is ScalarEvent else \
+                    "? " + self.text[done.start_mark.index:self._end(last)]
+                if key in keys:
+                    raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                keys.add(key)
+                want_key = False
+            elif keys is not None:
+                want_key = True
+            ev = get_event()
+        self.real = real
+        return self._end(last)
+
+    def _end(self, ev):
+        """Where the text of a node ends whose last event with content is `ev`."""
+        if ev.__class__ is ScalarEvent:
+            return self.scalar_end(ev)
+        return ev.end_mark.index
+
+    def _build(self, first, depth):
+        """(the node's data, where its content ends), read as `_skip` reads
+        it, every node counted against the metadata budget."""
+        get_event = self.parser.get_event
+        anchors = self.anchors
+        value_of = yamlio.event_value
+        max_depth = limits.MAX_DEPTH - depth
+        # counted here, and settled with the budget when it runs out or the node ends
+        left = limits.MAX_METADATA_NODES - self.budget.metadata
+        counted = 0
+        real = self.real
+        stack = []       # the enclosing collections' (start event, data, key, real, expanded)
+        node = None      # the start event of the collection being read
+        data = None      # its data: a dict, or a list
+        key = _EXPECTING
+        last = None
+        special = False  # an explicit tag, an alias or a merge key
+        ev = first
+        while True:
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                real += 1
+                counted += 1
+                if counted > left:
+                    self.budget.count_metadata(ev, counted)
+                value = value_of(ev)
+                if ev.tag is not None:
+                    special = True
+                if ev.anchor is not None:
+                    anchors[ev.anchor] = 1
+                last = done = ev
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                real += 1
+                if len(stack) > max_depth:
+                    raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", ev.start_mark.line + 1)
+                counted += 1
+                if counted > left:
+                    self.budget.count_metadata(ev, counted)
+                if ev.tag is not None:
+                    special = True
+                stack.append((node, data, key, real - 1, self.expanded))
+                node = ev
+                if cls is MappingStartEvent:
+                    data, key = {}, _EXPECTING
+                else:
+                    data, key = [], None
+                ev = get_event()
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                done, value = node, data
+                if done.flow_style:
+                    last = ev
+                node, data, key, real_before, expanded_before = stack.pop()
+                if done.anchor is not None:
+                    anchors[done.anchor] = real - real_before + self.expanded - expanded_before
+            elif cls is AliasEvent:
+                self.real = real
+                self.alias(ev)
+                special = True
+                last = done = ev
+                value = None
+            else:  # pragma: no cover - libyaml guarantees the event grammar
+                raise InputError("malformed YAML node")
+            if node is None:
+                break
+            if key is None:
+                data.append(value)
+            elif key is _EXPECTING:
+                # interned: every item's metadata repeats the same keys
+                key = intern(ev.value) if done is ev and cls is ScalarEvent else repr(value)
+                if key in data:
+                    raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                if key == "<<":
+                    special = True
             else:
-                if isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
-                    frame = stack.pop()
-                    if frame[0].flow_style:
-                        end = ev.end_mark.index
-                    value, size = frame[1], frame[5]
-                    node_start = frame[0].start_mark.index
-                    if frame[0].anchor is not None:
-                        self.anchors[frame[0].anchor] = size
-                elif isinstance(ev, ScalarEvent):
-                    self.real += 1
-                    end = self.scalar_end(ev)
-                    value, size = None, 1
-                    if build:
-                        self.budget.count_metadata(ev)
-                        value = yamlio.event_value(ev)
-                        if ev.tag is not None:
-                            self.special = True
-                    if ev.anchor is not None:
-                        self.anchors[ev.anchor] = 1
-                elif isinstance(ev, AliasEvent):
-                    end = ev.end_mark.index
-                    size = self.alias(ev)
-                    value = None
-                    node_start = ev.start_mark.index
-                    self.special = self.special or build
-                else:  # pragma: no cover - libyaml guarantees the event grammar
-                    raise InputError("malformed YAML node")
-                if not stack:
-                    result = value
-                    break
-                parent = stack[-1]
-                parent[5] += size
-                if parent[2] is not None:  # mapping
-                    if parent[4]:
-                        # interned: every item's metadata repeats the same keys
-                        if isinstance(ev, ScalarEvent):
-                            key = intern(ev.value)
-                        elif build:
-                            key = repr(value)
-                        else:  # a collection or an alias as key, not built: known by its text
-                            key = "? " + self.text[node_start:end]
-                        if key in parent[2]:
-                            raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
-                        if build and key == "<<":
-                            self.special = True
-                        parent[2].add(key)
-                        parent[3] = key
-                        parent[4] = False
-                    else:
-                        if build:
-                            parent[1][parent[3]] = value
-                        parent[4] = True
-                elif build:
-                    parent[1].append(value)
-            ev = self.next()
-        return result, end
+                data[key] = value
+                key = _EXPECTING
+            ev = get_event()
+        self.real = real
+        self.budget.metadata += counted
+        if special:
+            self.special = True
+        return value, self._end(last)
 
     def scalar_end(self, ev):
         if ev.style in ("|", ">"):
