@@ -97,11 +97,28 @@ def _last_scalar(node):
 
 
 def _splice(text, edits):
-    # From the end backwards, so earlier offsets stay valid. At one offset a
-    # deletion goes before an insertion, and insertions keep the order they
-    # were recorded in (the diff records them in document order).
-    ordered = sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True)
+    """`text` with the edits made, in one pass over it: the pieces between
+    the edits and the replacements, joined once (linear in the text and
+    the edits; one slice-and-concatenate per edit would copy the text for
+    each, quadratic in a workload of many containers). At one offset the
+    insertions come first, in the order the diff recorded them (document
+    order), then what replaces the text there."""
+    ordered = sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]))
+    pieces = []
+    done = 0
     for _, (start, end, replacement) in ordered:
+        if start < done:  # overlapping edits (a key deleted where a pair is added): as they always read
+            return _splice_in_turn(text, ordered)
+        pieces.append(text[done:start])
+        pieces.append(replacement)
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _splice_in_turn(text, ordered):
+    # From the end backwards, so earlier offsets stay valid.
+    for _, (start, end, replacement) in reversed(ordered):
         text = text[:start] + replacement + text[end:]
     return text
 
