@@ -15,6 +15,8 @@ import re
 
 import yaml
 
+from . import emitter
+
 # Parser: the event parser the reader walks (and `compose` builds on).
 try:  # the libyaml C extension; the pure-Python classes are the fallback
     from yaml import CSafeDumper as _BaseDumper
@@ -351,6 +353,16 @@ Dumper.add_representer(str, _represent_str)
 
 def dump(data, flow=False):
     """YAML text for plain data: one document, no document markers."""
+    if not flow:
+        try:
+            return _BLOCK.write(data)
+        except emitter.Unusual:
+            pass
+    return _dump(data, flow)
+
+
+def _dump(data, flow=False):
+    """`dump` by PyYAML's representer and libyaml's emitter."""
     text = yaml.dump(
         data,
         Dumper=Dumper,
@@ -362,6 +374,15 @@ def dump(data, flow=False):
     if text.endswith("\n...\n"):
         text = text[:-4]
     return text
+
+
+def _typed(text):
+    """Whether PyYAML's resolver, or a YAML 1.2 reader, reads this plain text as
+    something other than a string (then `Dumper` quotes it)."""
+    return any(regexp.match(text) for _, regexp in Dumper.yaml_implicit_resolvers.get(text[0], ()))
+
+
+_BLOCK = emitter.BlockWriter(_dump, _typed)
 
 
 def serialize(node):

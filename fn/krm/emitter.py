@@ -1,0 +1,196 @@
+"""Block-style YAML text for plain data, written directly: the same bytes as
+PyYAML's representer and libyaml's emitter give for `yamlio.dump`, at a
+fraction of their cost per object.
+
+Generated objects and text edits are small documents of the same few
+shapes; going through PyYAML costs about 0.3 ms each (a representer node per
+value, two resolver calls per scalar, a new emitter per document), which
+over thousands of agents is most of the run. Here the structure is written
+as libyaml writes block style (two-space indentation, a sequence in a
+mapping not indented, `{}` and `[]` for empty collections) and each scalar
+as libyaml would choose to write it, for the scalars whose style is plain
+to decide (printable ASCII); any other scalar is written once by the real
+emitter and remembered, and any other shape (a key that is not a short
+string, a type that is not plain data) goes to the real emitter whole
+(`Unusual`). tests/unit/test_emitter.py holds the two to the same output.
+"""
+
+import re
+
+
+class Unusual(Exception):  # noqa: N818 - not an error: the caller writes the object the other way
+    """Data this writer leaves to the real emitter."""
+
+
+class BlockWriter:
+    """`write(data)`: the text of a dict or a list, as `exact(data)` (the real
+    emitter) would write it. `typed(text)`: whether a plain scalar of this
+    text would be read back as something other than a string (then it is
+    quoted)."""
+
+    def __init__(self, exact, typed):
+        self.exact = exact
+        self.typed = typed
+        self.scalars = {}  # (type, value) -> as the real emitter writes it: (first line, the lines after)
+        self.keys = {}     # key -> its text
+
+    def write(self, data):
+        out = []
+        try:
+            if isinstance(data, dict) and data:
+                self._mapping(data, 0, out, False)
+            elif isinstance(data, list) and data:
+                self._sequence(data, 0, out, False)
+            else:
+                raise Unusual("not a non-empty collection")
+        except RecursionError:
+            raise Unusual("nested too deep for this writer") from None
+        return "".join(out)
+
+    # -- structure: libyaml's block style -------------------------------------
+
+    def _mapping(self, data, indent, out, inline):
+        """The entries of a mapping at column `indent`; `inline`: the first
+        one goes on the current line (after a sequence's `- `)."""
+        pad = " " * indent
+        for key, value in data.items():
+            if inline:
+                inline = False
+            else:
+                out.append(pad)
+            out.append(self._key(key))
+            if isinstance(value, dict):
+                if value:
+                    out.append(":\n")
+                    self._mapping(value, indent + 2, out, False)
+                else:
+                    out.append(": {}\n")
+            elif isinstance(value, list):
+                if value:
+                    out.append(":\n")
+                    self._sequence(value, indent, out, False)  # a sequence in a mapping is not indented
+                else:
+                    out.append(": []\n")
+            else:
+                out.append(": ")
+                out.append(self._scalar(value, indent))
+
+    def _sequence(self, data, indent, out, inline):
+        pad = " " * indent
+        for value in data:
+            if inline:
+                inline = False
+                out.append("- ")
+            else:
+                out.append(pad + "- ")
+            if isinstance(value, dict):
+                if value:
+                    self._mapping(value, indent + 2, out, True)
+                else:
+                    out.append("{}\n")
+            elif isinstance(value, list):
+                if value:
+                    self._sequence(value, indent + 2, out, True)
+                else:
+                    out.append("[]\n")
+            else:
+                out.append(self._scalar(value, indent))
+
+    # -- scalars: libyaml's choice of style -------------------------------------
+
+    def _key(self, key):
+        """A mapping key, as a simple key (remembered: keys repeat)."""
+        known = self.keys.get(key) if key.__class__ is str else None
+        if known is None:
+            known = self.keys[key] = self._new_key(key)
+        return known
+
+    def _new_key(self, key):
+        if key.__class__ is str and len(key) <= _SIMPLE_KEY and _PLAIN.match(key):
+            return _quoted(key) if self.typed(key) else key
+        if not isinstance(key, str) or _OTHER_BREAKS.search(key):
+            raise Unusual(f"a key this writer leaves to the real emitter: {key!r}")
+        text = self.exact({key: None})
+        if text.startswith("? ") or not text.endswith(": null\n") or "\n" in text[:-1]:
+            raise Unusual("a key that is not a simple key")
+        return text[:-len(": null\n")]
+
+    def _scalar(self, value, indent):
+        """A scalar value of a collection at column `indent`, and the line
+        break that ends it."""
+        cls = value.__class__
+        if cls is str:
+            if _PLAIN.match(value):
+                return (_quoted(value) if self.typed(value) else value) + "\n"
+            if _NOT_PLAIN.match(value):
+                return _quoted(value) + "\n"
+            if _LITERAL.match(value):
+                return _literal(value, indent)
+        elif cls is int:
+            return f"{value}\n"
+        elif cls is bool:
+            return "true\n" if value else "false\n"
+        elif value is None:
+            return "null\n"
+        elif cls is not float:
+            raise Unusual(f"not plain data: {cls.__name__}")
+        return self._exactly(value, indent)
+
+    def _exactly(self, value, indent):
+        """A scalar as the real emitter writes it (as a mapping's value at
+        column 0, its continuation lines moved to the collection's column)."""
+        memo = (value.__class__, repr(value) if value.__class__ is float else value)  # 0.0 == -0.0
+        known = self.scalars.get(memo)
+        if known is None:
+            if isinstance(value, str) and _OTHER_BREAKS.search(value):
+                raise Unusual("a line break other than LF: where it is written depends on the column")
+            text = self.exact({"k": value})
+            if not text.startswith("k: "):
+                raise Unusual("a scalar the real emitter writes otherwise")
+            first, *rest = text[3:].split("\n")
+            known = self.scalars[memo] = (first, rest)
+        first, rest = known
+        if not rest[:-1]:
+            return first + "\n"
+        pad = " " * indent
+        return first + "\n" + "\n".join(pad + line if line else line for line in rest)
+
+
+# libyaml's simple keys are at most 128 characters long.
+_SIMPLE_KEY = 128
+
+# Printable ASCII that libyaml writes plain in block context: no indicator
+# first (`-` and `.` only before a letter, a digit, `_` or `/`, so never
+# `---`, `...` or `- `), no `: ` or ` #`, no `:` or space at the end.
+_PLAIN = re.compile(r"(?:[A-Za-z0-9_/]|[-.](?=[A-Za-z0-9_/]))(?:[!-9;-~]|:(?=[!-~])| (?=[!-\"$-~]))*\Z")
+
+# Printable ASCII on one line that libyaml will not write plain (an
+# indicator first, `---` or `...` first, `: `, ` #`, a space or a `:` at an
+# end): it writes it in single quotes.
+_NOT_PLAIN = re.compile(r"(?=[ -~]*\Z)(?:[ #,\[\]{}&*!|>'\"%@`]|[-?:](?: |\Z)|---|\.\.\.|.*(?: \Z|: |:\Z| #))")
+
+# Printable ASCII lines that libyaml writes as a literal block (`|`): no
+# space at the end of the text or of a line.
+_LITERAL = re.compile(r"(?:[ -~]*[!-~])?(?:\n+(?:[ -~]*[!-~])?)+\Z")
+
+
+# What libyaml also takes for line breaks, besides LF.
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
+def _quoted(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _literal(text, indent):
+    """A literal block scalar, its lines two columns in from the collection's."""
+    indent_hint = "2" if text[0] in " \n" else ""
+    if not text.endswith("\n"):
+        chomp = "-"
+    elif text == "\n" or text.endswith("\n\n"):
+        chomp = "+"
+    else:
+        chomp = ""
+    pad = " " * (indent + 2)
+    body = "\n".join(pad + line if line else line for line in text.split("\n"))
+    return "|" + indent_hint + chomp + "\n" + body + ("" if text.endswith("\n") else "\n")
