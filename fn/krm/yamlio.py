@@ -58,9 +58,29 @@ _CORE = (
 
 
 class Resolver12(yaml.resolver.BaseResolver):
-    """Implicit tags by the YAML 1.2 core schema (what kyaml resolves)."""
+    """Implicit tags by the YAML 1.2 core schema (what kyaml resolves).
+
+    The composer asks for every node; BaseResolver's general answer (path
+    resolvers, wildcard resolvers, a list built per scalar) cost more than
+    libyaml's parsing of it. This one answers the same from a table by the
+    first character, and has no path resolvers to descend into."""
 
     yaml_implicit_resolvers = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return STR
+        return SEQ if kind is yaml.SequenceNode else MAP
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
 
 
 for _tag, _regexp, _first in _CORE:
@@ -248,15 +268,29 @@ def to_data(node, keys=None, binary_kept=()):
     """
     if node is None:  # an empty text
         return None
-    memo = {}
+    return _Conversion(node, keys, binary_kept).convert(node, "")
 
-    def convert(n, path):
-        kept = binary_kept and path.startswith(binary_kept)
-        known = None if kept else memo.get(id(n))
+
+class _Conversion:
+    """One `to_data`: its options and the nodes converted so far. (A class, not
+    a closure that calls itself: that is a reference cycle, and it kept each
+    node tree alive until the garbage collector came by.)"""
+
+    __slots__ = ("root", "keys", "binary_kept", "memo")
+
+    def __init__(self, root, keys, binary_kept):
+        self.root = root
+        self.keys = keys
+        self.binary_kept = binary_kept
+        self.memo = {}
+
+    def convert(self, n, path):
+        kept = self.binary_kept and path.startswith(self.binary_kept)
+        known = None if kept else self.memo.get(id(n))
         if known is not None:
             return known
         try:
-            if isinstance(n, yaml.ScalarNode):
+            if n.__class__ is yaml.ScalarNode:
                 if kept and n.tag == BINARY:
                     raise Unresolvable("a !!binary value here is read as its base64 text by kustomize and "
                                        "decoded by kubectl")
@@ -266,27 +300,41 @@ def to_data(node, keys=None, binary_kept=()):
                                    f"!!{n.tag[len(_YAML_TAGS):]}")
         except Unresolvable as err:
             raise Unresolvable(err.why, path or None) from None
-        if isinstance(n, yaml.MappingNode):
-            out = memo[id(n)] = {}
-            try:
-                own = {key_text(k) for k, _ in n.value if not is_merge_key(k)}
-            except Unresolvable as err:
-                raise Unresolvable(err.why, path or None) from None
-            for k, v in n.value:
-                if is_merge_key(k):
-                    for key, value in _merged(v, path, convert).items():
-                        if key not in own and (keys is None or n is not node or key in keys):
-                            out.setdefault(key, value)
-                    continue
-                key = key_text(k)
-                if keys is None or n is not node or key in keys:
-                    out[key] = convert(v, f"{path}.{key}" if path else key)
-            return out
-        out = memo[id(n)] = []
+        if n.__class__ is yaml.MappingNode:
+            return self.mapping(n, path)
+        out = self.memo[id(n)] = []
+        convert = self.convert
         out.extend(convert(v, f"{path}[{i}]") for i, v in enumerate(n.value))
         return out
 
-    return convert(node, "")
+    def mapping(self, n, path):
+        out = self.memo[id(n)] = {}
+        pairs = n.value
+        keys = self.keys if n is self.root else None
+        convert = self.convert
+        if not any(k.value == "<<" for k, _ in pairs):  # no merge key: every key is the mapping's own
+            try:
+                names = [k.value if k.__class__ is yaml.ScalarNode and k.tag == STR else key_text(k) for k, _ in pairs]
+            except Unresolvable as err:
+                raise Unresolvable(err.why, path or None) from None
+            for key, (_, v) in zip(names, pairs):  # noqa: B905 - one name per pair
+                if keys is None or key in keys:
+                    out[key] = convert(v, f"{path}.{key}" if path else key)
+            return out
+        try:
+            own = {key_text(k) for k, _ in pairs if not is_merge_key(k)}
+        except Unresolvable as err:
+            raise Unresolvable(err.why, path or None) from None
+        for k, v in pairs:
+            if is_merge_key(k):
+                for key, value in _merged(v, path, convert).items():
+                    if key not in own and (keys is None or key in keys):
+                        out.setdefault(key, value)
+                continue
+            key = key_text(k)
+            if keys is None or key in keys:
+                out[key] = convert(v, f"{path}.{key}" if path else key)
+        return out
 
 
 def _merged(value, path, convert):
@@ -379,7 +427,14 @@ def _dump(data, flow=False):
 def _typed(text):
     """Whether PyYAML's resolver, or a YAML 1.2 reader, reads this plain text as
     something other than a string (then `Dumper` quotes it)."""
-    return any(regexp.match(text) for _, regexp in Dumper.yaml_implicit_resolvers.get(text[0], ()))
+    for match in _TYPED_BY_FIRST.get(text[0], ()):
+        if match(text):
+            return True
+    return False
+
+
+_TYPED_BY_FIRST = {first: tuple(regexp.match for _, regexp in resolvers)
+                   for first, resolvers in Dumper.yaml_implicit_resolvers.items()}
 
 
 _BLOCK = emitter.BlockWriter(_dump, _typed)
