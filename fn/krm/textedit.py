@@ -31,11 +31,44 @@ def canon(value):
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
+def same(a, b):
+    """Whether two plain values have one fingerprint (`canon`): equal, and of
+    the same types all through (`1`, `1.0`, `True` and `"1"` differ; `0.0` and
+    `-0.0` too). Compared in place: it stops at the first difference and
+    writes nothing out, where comparing fingerprints wrote both in full."""
+    if a is b:
+        return True
+    kind = a.__class__
+    if kind is not b.__class__:
+        return False
+    if kind is dict:
+        if len(a) != len(b):
+            return False
+        for key, value in a.items():
+            other = b.get(key, _ABSENT)
+            if other is _ABSENT or not same(value, other):
+                return False
+        return True
+    if kind is list:
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b):  # noqa: B905 - the lengths are equal
+            if not same(x, y):
+                return False
+        return True
+    if kind is float:
+        return repr(a) == repr(b)
+    return a == b
+
+
+_ABSENT = object()
+
+
 def apply(text, node, old, new):
     """(the text holding `new`, exact) from `text` whose node tree is
     `node`: exact when it is `text` edited (its comments kept), not when it
     had to be written from its nodes."""
-    if canon(old) == canon(new):
+    if same(old, new):
         return text, True
     if yamlio.is_plain_tree(node):
         try:
@@ -55,7 +88,7 @@ def apply(text, node, old, new):
 
 def _reads_as(text, data):
     try:
-        return canon(yamlio.to_data(yamlio.compose(text))) == canon(data)
+        return same(yamlio.to_data(yamlio.compose(text)), data)
     except (yaml.YAMLError, yamlio.Unresolvable):
         return False
 
@@ -69,7 +102,7 @@ def with_final_break(text):
     broken = text + "\n"
     try:
         node = yamlio.compose(text)
-        if canon(yamlio.to_data(yamlio.compose(broken))) == canon(yamlio.to_data(node)):
+        if same(yamlio.to_data(yamlio.compose(broken)), yamlio.to_data(node)):
             return broken
         last = _last_scalar(node)
         if last is None or last.style not in ("|", ">"):
@@ -77,7 +110,7 @@ def with_final_break(text):
         header = _BLOCK_HEADER.match(text, last.start_mark.index)
         indentation = "".join(c for c in header.group(1) if c.isdigit())
         stripped = text[:header.start(1)] + indentation + "-" + text[header.end(1):]
-        if canon(yamlio.to_data(yamlio.compose(stripped + "\n"))) == canon(yamlio.to_data(node)):
+        if same(yamlio.to_data(yamlio.compose(stripped + "\n")), yamlio.to_data(node)):
             return stripped + "\n"
     except (yaml.YAMLError, yamlio.Unresolvable):
         pass
@@ -131,7 +164,7 @@ def _reserialize(text, node, old, new):
 
 def _build_node(node, old, new):
     """A node tree for `new` that reuses the original nodes wherever unchanged."""
-    if canon(old) == canon(new):
+    if same(old, new):
         return node
     if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
         originals = {yamlio.key_text(k): (k, v) for k, v in node.value}
@@ -209,7 +242,7 @@ class _Differ:
     # -- the diff -----------------------------------------------------------
 
     def diff(self, node, old, new, key):
-        if canon(old) == canon(new):
+        if same(old, new):
             return
         if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict) \
                 and not node.flow_style and new:

@@ -11,6 +11,8 @@ written from the data: values kept, comments not.
 import copy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelock_companion.krm import textedit, yamlio
 
@@ -133,6 +135,21 @@ def test_canon_is_equal_for_equal_data(old, new):
 def test_canon_tells_types_apart():
     assert textedit.canon({"a": "1"}) != textedit.canon({"a": 1})
     assert textedit.canon({"a": True}) != textedit.canon({"a": 1})
+
+
+_leaves = st.one_of(st.sampled_from([0, 1, -1, 0.0, -0.0, 1.0, float("nan"), float("inf"), True, False, None, "", "1",
+                                     "a", "true"]), st.integers(), st.text(max_size=3))
+_plain = st.recursive(_leaves, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                      st.dictionaries(st.text(max_size=2), inner, max_size=3)),
+                      max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_plain, _plain, st.booleans())
+def test_same_is_equal_fingerprints(a, b, copied):
+    # `same` stands in for comparing `canon` fingerprints, where it is cheaper.
+    b = copy.deepcopy(a) if copied else b
+    assert textedit.same(a, b) == (textedit.canon(a) == textedit.canon(b))
 
 
 class _Counted(str):
