@@ -1,5 +1,6 @@
 """NetworkPolicy rules both generated policies use."""
 
+import functools
 import ipaddress
 
 from .. import conventions as C
@@ -38,13 +39,23 @@ def destination_rule(destination):
 def internet_peers(allow_cidrs, deny_cidrs):
     """ipBlocks for each allowed range, each excepting the denied ranges inside it."""
     peers = []
-    denied = [ipaddress.ip_network(c, strict=False) for c in deny_cidrs]
-    for cidr in allow_cidrs:
-        allowed = ipaddress.ip_network(cidr, strict=False)
-        excepts = [str(d) for d in denied
-                   if d.version == allowed.version and d != allowed and d.subnet_of(allowed)]  # type: ignore[arg-type]
-        block: dict = {"cidr": str(allowed)}
+    for cidr, excepts in _blocks(tuple(allow_cidrs), tuple(deny_cidrs)):
+        block: dict = {"cidr": cidr}
         if excepts:
-            block["except"] = excepts
+            block["except"] = list(excepts)
         peers.append({"ipBlock": block})
     return peers
+
+
+@functools.lru_cache(maxsize=16)
+def _blocks(allow_cidrs, deny_cidrs):
+    """((allowed range, (denied ranges inside it))): the same for every agent
+    of a run, so worked out once (ipaddress is slow)."""
+    denied = [ipaddress.ip_network(c, strict=False) for c in deny_cidrs]
+    blocks = []
+    for cidr in allow_cidrs:
+        allowed = ipaddress.ip_network(cidr, strict=False)
+        excepts = tuple(str(d) for d in denied
+                        if d.version == allowed.version and d != allowed and d.subnet_of(allowed))  # type: ignore[arg-type]
+        blocks.append((str(allowed), excepts))
+    return tuple(blocks)
