@@ -13,8 +13,6 @@ so. Every result is re-read and compared with the intended data before it
 is returned.
 """
 
-import difflib
-import json
 import re
 
 import yaml
@@ -28,6 +26,8 @@ class _Unsafe(Exception):
 
 def canon(value):
     """A type-exact, order-insensitive fingerprint of plain data."""
+    import json  # here, as difflib below: most runs edit no list without names, and start faster without them
+
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
@@ -199,6 +199,8 @@ def _render_block(value, col):
 
 def _render_inline(value):
     if isinstance(value, str) and "\n" in value:
+        import json
+
         return json.dumps(value, ensure_ascii=False)
     return yamlio.dump(value, flow=True).rstrip("\n")
 
@@ -272,6 +274,8 @@ class _Differ:
         if _names(old) is not None and _names(new) is not None:
             self.diff_named_sequence(node, old, new)
             return
+        import difflib
+
         matcher = difflib.SequenceMatcher(a=[canon(x) for x in old], b=[canon(x) for x in new], autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
