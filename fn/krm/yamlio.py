@@ -43,6 +43,27 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 
+class _Lazy:
+    """A regular expression compiled when first needed, and asked only about
+    texts ending in one of `last`: the float pattern takes longer to compile
+    than most runs spend resolving floats, and `100m` or `128Mi`, which start
+    like numbers, cannot be one."""
+
+    __slots__ = ("pattern", "last", "compiled")
+
+    def __init__(self, pattern, last):
+        self.pattern = pattern
+        self.last = last
+        self.compiled = None
+
+    def match(self, text):
+        if text[-1:] not in self.last or not text:
+            return None
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern)
+        return self.compiled.match(text)
+
+
 # The YAML 1.2 core schema, https://yaml.org/spec/1.2.2/#1032-tag-resolution
 _CORE = (
     (NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN"),
@@ -50,8 +71,8 @@ _CORE = (
     (INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), "-+0123456789"),
     (
         FLOAT,
-        re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                   r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+        _Lazy(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", last="0123456789.fFnN"),
         "-+.0123456789",
     ),
 )
@@ -335,6 +356,28 @@ class _Conversion:
             if keys is None or key in keys:
                 out[key] = convert(v, f"{path}.{key}" if path else key)
         return out
+
+
+def copy_data(data, _memo=None):
+    """A deep copy of plain data (as `to_data` gives it): what `copy.deepcopy`
+    makes of it, a part shared in it (an alias) still shared in the copy,
+    without importing `copy` (and `weakref`) into every run."""
+    if data.__class__ is dict:
+        memo = {} if _memo is None else _memo
+        copied = memo.get(id(data))
+        if copied is None:
+            copied = memo[id(data)] = {}
+            for key, value in data.items():
+                copied[key] = copy_data(value, memo)
+        return copied
+    if data.__class__ is list:
+        memo = {} if _memo is None else _memo
+        copied = memo.get(id(data))
+        if copied is None:
+            copied = memo[id(data)] = []
+            copied.extend(copy_data(value, memo) for value in data)
+        return copied
+    return data  # str, int, float, bool, None: immutable
 
 
 def _merged(value, path, convert):

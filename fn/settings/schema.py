@@ -2,7 +2,6 @@
 shipped in the package) and its errors as results naming the field."""
 
 import functools
-import json
 import os
 
 from ..krm import results as R
@@ -13,6 +12,8 @@ SCHEMA_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schema",
 
 @functools.cache
 def schema():
+    import json  # here: a valid config is checked without reading the schema (schema_valid)
+
     with open(SCHEMA_FILE, encoding="utf-8") as f:
         return json.load(f)
 

@@ -119,8 +119,8 @@ class _Compiler:
             out.append(f"isinstance(x, str) and len(x) < {int(node['minLength'])}")
         if "maxLength" in node:
             out.append(f"isinstance(x, str) and len(x) > {int(node['maxLength'])}")
-        if "pattern" in node:  # jsonschema: re.search
-            out.append(f"isinstance(x, str) and {self.pattern(node['pattern'])}(x) is None")
+        if "pattern" in node:  # as jsonschema: re.search (compiled when first used, and cached by re)
+            out.append(f"isinstance(x, str) and re.search({self.pattern(node['pattern'])}, x) is None")
         return out
 
     @staticmethod
@@ -202,8 +202,7 @@ def generate(root=None):
     root = root if root is not None else schema.schema()
     compiler = _Compiler(root)
     entry = compiler.function_for(root, "_root")
-    patterns = "\n".join(_long(f"{name} = re.compile({json.dumps(pattern)}).search")
-                          for pattern, name in compiler.patterns.items())
+    patterns = "\n".join(_long(f"{name} = {json.dumps(pattern)}") for pattern, name in compiler.patterns.items())
     return f'''"""GENERATED from schemas/companionproxy.schema.json by settings/schema_compiler.py: do not edit.
 
     python -m pipelock_companion.settings.schema_compiler > fn/settings/schema_valid.py

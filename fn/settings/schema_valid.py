@@ -9,22 +9,22 @@ not: settings/schema.py).
 
 import re
 
-_P0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$(?!\\n)").search
-_P1 = re.compile("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$(?!\\n)").search
-_P2 = re.compile("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$(?!\\n)").search
-_P3 = re.compile("^[A-Za-z0-9][A-Za-z0-9._/:-]*$(?!\\n)").search
-_P4 = re.compile("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$(?!\\n)").search  # noqa: E501
-_P5 = re.compile("^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$(?!\\n)").search
-_P6 = re.compile("^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$(?!\\n)").search
-_P7 = re.compile("^(\\*\\.)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$(?!\\n)").search
-_P8 = re.compile("^[^,\\s]+$(?!\\n)").search
-_P9 = re.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$(?!\\n)").search
-_P10 = re.compile("^[0-9a-fA-F:.]+/[0-9]{1,3}$(?!\\n)").search
-_P11 = re.compile("^[-._a-zA-Z0-9]+$(?!\\n)").search
-_P12 = re.compile("^(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$(?!\\n)").search
-_P13 = re.compile("^https?://[^\\s]+$(?!\\n)").search
-_P14 = re.compile("^[^:\\s]+:[0-9]+$(?!\\n)").search
-_P15 = re.compile("^https://[^/\\s]+(/[^\\s]*)?$(?!\\n)").search
+_P0 = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$(?!\\n)"
+_P1 = "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$(?!\\n)"
+_P2 = "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$(?!\\n)"
+_P3 = "^[A-Za-z0-9][A-Za-z0-9._/:-]*$(?!\\n)"
+_P4 = "^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$(?!\\n)"  # noqa: E501
+_P5 = "^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$(?!\\n)"
+_P6 = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$(?!\\n)"
+_P7 = "^(\\*\\.)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$(?!\\n)"
+_P8 = "^[^,\\s]+$(?!\\n)"
+_P9 = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$(?!\\n)"
+_P10 = "^[0-9a-fA-F:.]+/[0-9]{1,3}$(?!\\n)"
+_P11 = "^[-._a-zA-Z0-9]+$(?!\\n)"
+_P12 = "^(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$(?!\\n)"
+_P13 = "^https?://[^\\s]+$(?!\\n)"
+_P14 = "^[^:\\s]+:[0-9]+$(?!\\n)"
+_P15 = "^https://[^/\\s]+(/[^\\s]*)?$(?!\\n)"
 
 
 def valid(document):
@@ -66,7 +66,7 @@ def _def_name(x):
         return False
     if isinstance(x, str) and len(x) > 63:
         return False
-    return not (isinstance(x, str) and _P0(x) is None)
+    return not (isinstance(x, str) and re.search(_P0, x) is None)
 
 
 def _s13(x):
@@ -90,7 +90,7 @@ def _s15(x):
 
 
 def _s19(x):
-    return not (isinstance(x, str) and _P1(x) is None)
+    return not (isinstance(x, str) and re.search(_P1, x) is None)
 
 
 def _s20(x):
@@ -98,7 +98,7 @@ def _s20(x):
         return False
     if isinstance(x, str) and len(x) > 63:
         return False
-    return not (isinstance(x, str) and _P2(x) is None)
+    return not (isinstance(x, str) and re.search(_P2, x) is None)
 
 
 def _def_labels(x):
@@ -235,7 +235,7 @@ def _s38(x):
         return False
     if isinstance(x, str) and len(x) > 253:
         return False
-    return not (isinstance(x, str) and _P3(x) is None)
+    return not (isinstance(x, str) and re.search(_P3, x) is None)
 
 
 def _s39(x):
@@ -282,7 +282,7 @@ def _def_image_reference(x):
         return False
     if isinstance(x, str) and len(x) > 512:
         return False
-    return not (isinstance(x, str) and _P4(x) is None)
+    return not (isinstance(x, str) and re.search(_P4, x) is None)
 
 
 def _s41(x):
@@ -292,7 +292,7 @@ def _s41(x):
 def _s43(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P5(x) is None)
+    return not (isinstance(x, str) and re.search(_P5, x) is None)
 
 
 def _s44(x):
@@ -306,7 +306,7 @@ def _s44(x):
 def _def_quantity(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P6(x) is None)
+    return not (isinstance(x, str) and re.search(_P6, x) is None)
 
 
 def _s48(x):
@@ -383,13 +383,13 @@ def _s55(x):
         return False
     if isinstance(x, str) and len(x) > 253:
         return False
-    return not (isinstance(x, str) and _P3(x) is None)
+    return not (isinstance(x, str) and re.search(_P3, x) is None)
 
 
 def _def_domain(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P7(x) is None)
+    return not (isinstance(x, str) and re.search(_P7, x) is None)
 
 
 def _s57(x):
@@ -417,7 +417,7 @@ def _s62(x):
         return False
     if isinstance(x, str) and len(x) < 1:
         return False
-    return not (isinstance(x, str) and _P8(x) is None)
+    return not (isinstance(x, str) and re.search(_P8, x) is None)
 
 
 def _s61(x):
@@ -429,7 +429,7 @@ def _s61(x):
 def _s63(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P9(x) is None)
+    return not (isinstance(x, str) and re.search(_P9, x) is None)
 
 
 def _s65(x):
@@ -443,7 +443,7 @@ def _s66(x):
 def _def_cidr(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P10(x) is None)
+    return not (isinstance(x, str) and re.search(_P10, x) is None)
 
 
 def _s68(x):
@@ -649,7 +649,7 @@ def _s97(x):
         return False
     if isinstance(x, str) and len(x) < 1:
         return False
-    return not (isinstance(x, str) and _P11(x) is None)
+    return not (isinstance(x, str) and re.search(_P11, x) is None)
 
 
 def _s98(x):
@@ -657,7 +657,7 @@ def _s98(x):
         return False
     if isinstance(x, str) and len(x) < 1:
         return False
-    return not (isinstance(x, str) and _P11(x) is None)
+    return not (isinstance(x, str) and re.search(_P11, x) is None)
 
 
 def _s99(x):
@@ -683,7 +683,7 @@ def _s101(x):
 def _s102(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P12(x) is None)
+    return not (isinstance(x, str) and re.search(_P12, x) is None)
 
 
 def _s103(x):
@@ -786,19 +786,19 @@ def _s115(x):
 def _s116(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P13(x) is None)
+    return not (isinstance(x, str) and re.search(_P13, x) is None)
 
 
 def _s117(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P14(x) is None)
+    return not (isinstance(x, str) and re.search(_P14, x) is None)
 
 
 def _s118(x):
     if not isinstance(x, str):
         return False
-    return not (isinstance(x, str) and _P15(x) is None)
+    return not (isinstance(x, str) and re.search(_P15, x) is None)
 
 
 def _s113(x):
