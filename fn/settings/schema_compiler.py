@@ -48,11 +48,14 @@ class _Compiler:
         self.patterns = {}   # pattern -> its name
         self.names = {}      # id of a schema node -> its function's name
         self.defs = {}       # $defs name -> its function's name
+        self.bodies = {}     # a function's body -> its name
 
     def function_for(self, node, name=None):
         known = self.names.get(id(node))
         if known is not None:
             return known
+        if name is None and isinstance(node, dict) and set(node) - _IGNORED == {"$ref"}:
+            return self.ref(node["$ref"])  # a reference alone: the definition's own function
         name = name or f"_s{len(self.names)}"
         self.names[id(node)] = name
         checks = self.checks(node)
@@ -66,6 +69,11 @@ class _Compiler:
             lines.append(f"    return {_negated(checks[-1])}")
         else:
             lines.append("    return True")
+        body = "\n".join(lines[1:])
+        if not name.startswith("_def_") and body in self.bodies:  # the same check again: one function
+            self.names[id(node)] = self.bodies[body]
+            return self.bodies[body]
+        self.bodies.setdefault(body, name)
         self.functions.append("\n".join(lines))
         return name
 

@@ -43,7 +43,7 @@ def _s3(x):
     return isinstance(x, dict)
 
 
-def _s6(x):
+def _s5(x):
     return x in ("generate", "verify",)
 
 
@@ -51,14 +51,10 @@ def _def_workload_kind(x):
     return x in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout",)
 
 
-def _s10(x):
-    return _def_workload_kind(x)
-
-
-def _s9(x):
+def _s7(x):
     if not isinstance(x, list):
         return False
-    return not (isinstance(x, list) and not all(map(_s10, x)))
+    return not (isinstance(x, list) and not all(map(_def_workload_kind, x)))
 
 
 def _def_name(x):
@@ -69,31 +65,17 @@ def _def_name(x):
     return not (isinstance(x, str) and re.search(_P0, x) is None)
 
 
+def _s9(x):
+    if not isinstance(x, list):
+        return False
+    return not (isinstance(x, list) and not all(map(_def_name, x)))
+
+
 def _s13(x):
-    return _def_name(x)
-
-
-def _s12(x):
-    if not isinstance(x, list):
-        return False
-    return not (isinstance(x, list) and not all(map(_s13, x)))
-
-
-def _s16(x):
-    return _def_name(x)
-
-
-def _s15(x):
-    if not isinstance(x, list):
-        return False
-    return not (isinstance(x, list) and not all(map(_s16, x)))
-
-
-def _s19(x):
     return not (isinstance(x, str) and re.search(_P1, x) is None)
 
 
-def _s20(x):
+def _s14(x):
     if not isinstance(x, str):
         return False
     if isinstance(x, str) and len(x) > 63:
@@ -104,7 +86,64 @@ def _s20(x):
 def _def_labels(x):
     if not isinstance(x, dict):
         return False
-    if isinstance(x, dict) and not all(map(_s19, x)):
+    if isinstance(x, dict) and not all(map(_s13, x)):
+        return False
+    if isinstance(x, dict):
+        table: dict = {
+        }
+        for key, value in x.items():
+            check = table.get(key, _s14)
+            if check is None or not check(value):
+                return False
+    return True
+
+
+def _s17(x):
+    if not isinstance(x, str):
+        return False
+    return not (isinstance(x, str) and len(x) < 1)
+
+
+def _s18(x):
+    return x in ("In", "NotIn", "Exists", "DoesNotExist",)
+
+
+def _s20(x):
+    return isinstance(x, str)
+
+
+def _s19(x):
+    if not isinstance(x, list):
+        return False
+    return not (isinstance(x, list) and not all(map(_s20, x)))
+
+
+def _def_label_requirement(x):
+    if not isinstance(x, dict):
+        return False
+    if isinstance(x, dict) and not all(k in x for k in ("key", "operator",)):
+        return False
+    if isinstance(x, dict):
+        table: dict = {
+            "key": _s17,
+            "operator": _s18,
+            "values": _s19,
+        }
+        for key, value in x.items():
+            check = table.get(key)
+            if check is None or not check(value):
+                return False
+    return True
+
+
+def _s15(x):
+    if not isinstance(x, list):
+        return False
+    return not (isinstance(x, list) and not all(map(_def_label_requirement, x)))
+
+
+def _s21(x):
+    if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
@@ -116,86 +155,17 @@ def _def_labels(x):
     return True
 
 
-def _s17(x):
-    return _def_labels(x)
-
-
-def _s24(x):
-    if not isinstance(x, str):
-        return False
-    return not (isinstance(x, str) and len(x) < 1)
-
-
-def _s25(x):
-    return x in ("In", "NotIn", "Exists", "DoesNotExist",)
-
-
-def _s27(x):
-    return isinstance(x, str)
-
-
-def _s26(x):
-    if not isinstance(x, list):
-        return False
-    return not (isinstance(x, list) and not all(map(_s27, x)))
-
-
-def _def_label_requirement(x):
-    if not isinstance(x, dict):
-        return False
-    if isinstance(x, dict) and not all(k in x for k in ("key", "operator",)):
-        return False
-    if isinstance(x, dict):
-        table: dict = {
-            "key": _s24,
-            "operator": _s25,
-            "values": _s26,
-        }
-        for key, value in x.items():
-            check = table.get(key)
-            if check is None or not check(value):
-                return False
-    return True
-
-
-def _s22(x):
-    return _def_label_requirement(x)
-
-
-def _s21(x):
-    if not isinstance(x, list):
-        return False
-    return not (isinstance(x, list) and not all(map(_s22, x)))
-
-
-def _s29(x):
-    return isinstance(x, str)
-
-
-def _s28(x):
-    if not isinstance(x, dict):
-        return False
-    if isinstance(x, dict):
-        table: dict = {
-        }
-        for key, value in x.items():
-            check = table.get(key, _s29)
-            if check is None or not check(value):
-                return False
-    return True
-
-
 def _def_selector(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "kinds": _s9,
-            "names": _s12,
-            "namespaces": _s15,
-            "matchLabels": _s17,
-            "matchExpressions": _s21,
-            "annotations": _s28,
+            "kinds": _s7,
+            "names": _s9,
+            "namespaces": _s9,
+            "matchLabels": _def_labels,
+            "matchExpressions": _s15,
+            "annotations": _s21,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -204,42 +174,18 @@ def _def_selector(x):
     return True
 
 
-def _s7(x):
-    return _def_selector(x)
-
-
-def _s30(x):
-    return _def_selector(x)
-
-
-def _s34(x):
-    return _def_workload_kind(x)
-
-
-def _s35(x):
-    return _def_name(x)
-
-
-def _s36(x):
-    return _def_name(x)
-
-
-def _s37(x):
+def _s25(x):
     if not _def_labels(x):
         return False
     return not (isinstance(x, dict) and len(x) < 1)
 
 
-def _s38(x):
+def _s26(x):
     if not isinstance(x, str):
         return False
     if isinstance(x, str) and len(x) > 253:
         return False
     return not (isinstance(x, str) and re.search(_P3, x) is None)
-
-
-def _s39(x):
-    return _def_name(x)
 
 
 def _def_workload_ref(x):
@@ -249,12 +195,12 @@ def _def_workload_ref(x):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "kind": _s34,
-            "name": _s35,
-            "namespace": _s36,
-            "podLabels": _s37,
-            "agentIdentity": _s38,
-            "proxyName": _s39,
+            "kind": _def_workload_kind,
+            "name": _def_name,
+            "namespace": _def_name,
+            "podLabels": _s25,
+            "agentIdentity": _s26,
+            "proxyName": _def_name,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -263,17 +209,13 @@ def _def_workload_ref(x):
     return True
 
 
-def _s32(x):
-    return _def_workload_ref(x)
-
-
-def _s31(x):
+def _s23(x):
     if not isinstance(x, list):
         return False
-    return not (isinstance(x, list) and not all(map(_s32, x)))
+    return not (isinstance(x, list) and not all(map(_def_workload_ref, x)))
 
 
-def _s40(x):
+def _s27(x):
     return isinstance(x, bool)
 
 
@@ -285,17 +227,13 @@ def _def_image_reference(x):
     return not (isinstance(x, str) and re.search(_P4, x) is None)
 
 
-def _s41(x):
-    return _def_image_reference(x)
-
-
-def _s43(x):
+def _s29(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P5, x) is None)
 
 
-def _s44(x):
+def _s30(x):
     if not ((isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())):
         return False
     if isinstance(x, (int, float)) and not isinstance(x, bool) and x < 1:
@@ -309,44 +247,13 @@ def _def_quantity(x):
     return not (isinstance(x, str) and re.search(_P6, x) is None)
 
 
-def _s48(x):
-    return _def_quantity(x)
-
-
-def _s50(x):
-    return _def_quantity(x)
-
-
-def _s47(x):
+def _s32(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "cpu": _s48,
-            "memory": _s50,
-        }
-        for key, value in x.items():
-            check = table.get(key)
-            if check is None or not check(value):
-                return False
-    return True
-
-
-def _s52(x):
-    return _def_quantity(x)
-
-
-def _s53(x):
-    return _def_quantity(x)
-
-
-def _s51(x):
-    if not isinstance(x, dict):
-        return False
-    if isinstance(x, dict):
-        table: dict = {
-            "cpu": _s52,
-            "memory": _s53,
+            "cpu": _def_quantity,
+            "memory": _def_quantity,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -360,8 +267,8 @@ def _def_resources(x):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "requests": _s47,
-            "limits": _s51,
+            "requests": _s32,
+            "limits": _s32,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -370,20 +277,8 @@ def _def_resources(x):
     return True
 
 
-def _s45(x):
-    return _def_resources(x)
-
-
-def _s54(x):
+def _s35(x):
     return x in ("balanced", "strict", "audit",)
-
-
-def _s55(x):
-    if not isinstance(x, str):
-        return False
-    if isinstance(x, str) and len(x) > 253:
-        return False
-    return not (isinstance(x, str) and re.search(_P3, x) is None)
 
 
 def _def_domain(x):
@@ -392,27 +287,13 @@ def _def_domain(x):
     return not (isinstance(x, str) and re.search(_P7, x) is None)
 
 
-def _s57(x):
-    return _def_domain(x)
-
-
-def _s56(x):
+def _s37(x):
     if not isinstance(x, list):
         return False
-    return not (isinstance(x, list) and not all(map(_s57, x)))
+    return not (isinstance(x, list) and not all(map(_def_domain, x)))
 
 
-def _s60(x):
-    return _def_domain(x)
-
-
-def _s59(x):
-    if not isinstance(x, list):
-        return False
-    return not (isinstance(x, list) and not all(map(_s60, x)))
-
-
-def _s62(x):
+def _s41(x):
     if not isinstance(x, str):
         return False
     if isinstance(x, str) and len(x) < 1:
@@ -420,24 +301,16 @@ def _s62(x):
     return not (isinstance(x, str) and re.search(_P8, x) is None)
 
 
-def _s61(x):
+def _s40(x):
     if not isinstance(x, list):
         return False
-    return not (isinstance(x, list) and not all(map(_s62, x)))
+    return not (isinstance(x, list) and not all(map(_s41, x)))
 
 
-def _s63(x):
+def _s42(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P9, x) is None)
-
-
-def _s65(x):
-    return _def_name(x)
-
-
-def _s66(x):
-    return _def_labels(x)
 
 
 def _def_cidr(x):
@@ -446,14 +319,10 @@ def _def_cidr(x):
     return not (isinstance(x, str) and re.search(_P10, x) is None)
 
 
-def _s68(x):
-    return _def_cidr(x)
-
-
-def _s67(x):
+def _s44(x):
     if not isinstance(x, list):
         return False
-    return not (isinstance(x, list) and not all(map(_s68, x)))
+    return not (isinstance(x, list) and not all(map(_def_cidr, x)))
 
 
 def _def_port(x):
@@ -464,27 +333,23 @@ def _def_port(x):
     return not (isinstance(x, (int, float)) and not isinstance(x, bool) and x > 65535)
 
 
-def _s71(x):
-    return _def_port(x)
-
-
-def _s70(x):
+def _s46(x):
     if not isinstance(x, list):
         return False
     if isinstance(x, list) and len(x) < 1:
         return False
-    return not (isinstance(x, list) and not all(map(_s71, x)))
+    return not (isinstance(x, list) and not all(map(_def_port, x)))
 
 
-def _s64(x):
+def _s43(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "namespace": _s65,
-            "podLabels": _s66,
-            "cidrs": _s67,
-            "ports": _s70,
+            "namespace": _def_name,
+            "podLabels": _def_labels,
+            "cidrs": _s44,
+            "ports": _s46,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -493,48 +358,22 @@ def _s64(x):
     return True
 
 
-def _s75(x):
-    return _def_port(x)
-
-
-def _s74(x):
+def _s50(x):
     if not isinstance(x, list):
         return False
     if isinstance(x, list) and len(x) < 1:
         return False
-    return not (isinstance(x, list) and not all(map(_s75, x)))
+    return not (isinstance(x, list) and not all(map(_def_cidr, x)))
 
 
-def _s77(x):
-    return _def_cidr(x)
-
-
-def _s76(x):
-    if not isinstance(x, list):
-        return False
-    if isinstance(x, list) and len(x) < 1:
-        return False
-    return not (isinstance(x, list) and not all(map(_s77, x)))
-
-
-def _s79(x):
-    return _def_cidr(x)
-
-
-def _s78(x):
-    if not isinstance(x, list):
-        return False
-    return not (isinstance(x, list) and not all(map(_s79, x)))
-
-
-def _s73(x):
+def _s48(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "ports": _s74,
-            "allowCIDRs": _s76,
-            "denyCIDRs": _s78,
+            "ports": _s46,
+            "allowCIDRs": _s50,
+            "denyCIDRs": _s44,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -543,49 +382,19 @@ def _s73(x):
     return True
 
 
-def _s83(x):
-    return _def_name(x)
-
-
-def _s84(x):
-    return _def_name(x)
-
-
-def _s85(x):
-    if not _def_labels(x):
-        return False
-    return not (isinstance(x, dict) and len(x) < 1)
-
-
-def _s87(x):
-    return _def_cidr(x)
-
-
-def _s86(x):
-    if not isinstance(x, list):
-        return False
-    if isinstance(x, list) and len(x) < 1:
-        return False
-    return not (isinstance(x, list) and not all(map(_s87, x)))
-
-
-def _s90(x):
-    return _def_port(x)
-
-
-def _s91(x):
+def _s58(x):
     return x in ("TCP", "UDP", "SCTP",)
 
 
-def _s89(x):
+def _s57(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict) and not all(k in x for k in ("port",)):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "port": _s90,
-            "protocol": _s91,
+            "port": _def_port,
+            "protocol": _s58,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -594,19 +403,19 @@ def _s89(x):
     return True
 
 
-def _s88(x):
+def _s56(x):
     if not isinstance(x, list):
         return False
     if isinstance(x, list) and len(x) < 1:
         return False
-    return not (isinstance(x, list) and not all(map(_s89, x)))
+    return not (isinstance(x, list) and not all(map(_s57, x)))
 
 
-def _s92(x):
+def _s59(x):
     return not (isinstance(x, dict) and not all(k in x for k in ("podLabels",)))
 
 
-def _s93(x):
+def _s60(x):
     return not (isinstance(x, dict) and not all(k in x for k in ("cidrs",)))
 
 
@@ -617,34 +426,26 @@ def _def_destination(x):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "name": _s83,
-            "namespace": _s84,
-            "podLabels": _s85,
-            "cidrs": _s86,
-            "ports": _s88,
+            "name": _def_name,
+            "namespace": _def_name,
+            "podLabels": _s25,
+            "cidrs": _s50,
+            "ports": _s56,
         }
         for key, value in x.items():
             check = table.get(key)
             if check is None or not check(value):
                 return False
-    return [_s92(x), _s93(x)].count(True) == 1
+    return [_s59(x), _s60(x)].count(True) == 1
 
 
-def _s81(x):
-    return _def_destination(x)
-
-
-def _s80(x):
+def _s52(x):
     if not isinstance(x, list):
         return False
-    return not (isinstance(x, list) and not all(map(_s81, x)))
+    return not (isinstance(x, list) and not all(map(_def_destination, x)))
 
 
-def _s96(x):
-    return _def_name(x)
-
-
-def _s97(x):
+def _s62(x):
     if not isinstance(x, str):
         return False
     if isinstance(x, str) and len(x) < 1:
@@ -652,19 +453,7 @@ def _s97(x):
     return not (isinstance(x, str) and re.search(_P11, x) is None)
 
 
-def _s98(x):
-    if not isinstance(x, str):
-        return False
-    if isinstance(x, str) and len(x) < 1:
-        return False
-    return not (isinstance(x, str) and re.search(_P11, x) is None)
-
-
-def _s99(x):
-    return _def_name(x)
-
-
-def _s100(x):
+def _s64(x):
     if not ((isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())):
         return False
     if isinstance(x, (int, float)) and not isinstance(x, bool) and x < 0:
@@ -672,7 +461,7 @@ def _s100(x):
     return not (isinstance(x, (int, float)) and not isinstance(x, bool) and x > 511)
 
 
-def _s101(x):
+def _s65(x):
     if not ((isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())):
         return False
     if isinstance(x, (int, float)) and not isinstance(x, bool) and x < 1:
@@ -680,34 +469,14 @@ def _s101(x):
     return not (isinstance(x, (int, float)) and not isinstance(x, bool) and x > 9223372036854775807)
 
 
-def _s102(x):
+def _s66(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P12, x) is None)
 
 
-def _s103(x):
-    if not ((isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())):
-        return False
-    if isinstance(x, (int, float)) and not isinstance(x, bool) and x < 1:
-        return False
-    return not (isinstance(x, (int, float)) and not isinstance(x, bool) and x > 9223372036854775807)
-
-
-def _s104(x):
-    if not ((isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())):
-        return False
-    if isinstance(x, (int, float)) and not isinstance(x, bool) and x < 1:
-        return False
-    return not (isinstance(x, (int, float)) and not isinstance(x, bool) and x > 9223372036854775807)
-
-
-def _s105(x):
+def _s69(x):
     return x in ("bundle", "none",)
-
-
-def _s106(x):
-    return _def_image_reference(x)
 
 
 def _def_tls(x):
@@ -717,17 +486,17 @@ def _def_tls(x):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "secretName": _s96,
-            "certKey": _s97,
-            "keyKey": _s98,
-            "certConfigMap": _s99,
-            "defaultMode": _s100,
-            "fsGroup": _s101,
-            "certTTL": _s102,
-            "certCacheSize": _s103,
-            "maxResponseBytes": _s104,
-            "agentTrust": _s105,
-            "trustImage": _s106,
+            "secretName": _def_name,
+            "certKey": _s62,
+            "keyKey": _s62,
+            "certConfigMap": _def_name,
+            "defaultMode": _s64,
+            "fsGroup": _s65,
+            "certTTL": _s66,
+            "certCacheSize": _s65,
+            "maxResponseBytes": _s65,
+            "agentTrust": _s69,
+            "trustImage": _def_image_reference,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -736,37 +505,25 @@ def _def_tls(x):
     return True
 
 
-def _s94(x):
-    return _def_tls(x)
-
-
-def _s107(x):
+def _s70(x):
     return x in ("report", "tighten",)
 
 
-def _s108(x):
+def _s71(x):
     return x in ("warn", "rewrite",)
 
 
-def _s109(x):
+def _s72(x):
     return x in ("warn", "remove",)
 
 
-def _s111(x):
-    return isinstance(x, bool)
-
-
-def _s112(x):
-    return isinstance(x, bool)
-
-
-def _s110(x):
+def _s73(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "dependsOn": _s111,
-            "argoSyncWaves": _s112,
+            "dependsOn": _s27,
+            "argoSyncWaves": _s27,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -775,42 +532,34 @@ def _s110(x):
     return True
 
 
-def _s114(x):
-    return isinstance(x, bool)
-
-
-def _s115(x):
-    return _def_image_reference(x)
-
-
-def _s116(x):
+def _s78(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P13, x) is None)
 
 
-def _s117(x):
+def _s79(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P14, x) is None)
 
 
-def _s118(x):
+def _s80(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P15, x) is None)
 
 
-def _s113(x):
+def _s76(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "enabled": _s114,
-            "image": _s115,
-            "externalURL": _s116,
-            "externalTCP": _s117,
-            "passthroughURL": _s118,
+            "enabled": _s27,
+            "image": _def_image_reference,
+            "externalURL": _s78,
+            "externalTCP": _s79,
+            "passthroughURL": _s80,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -824,40 +573,36 @@ def _def_spec(x):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "mode": _s6,
-            "selector": _s7,
-            "exclude": _s30,
-            "workloads": _s31,
-            "allowEmptyMatch": _s40,
-            "image": _s41,
-            "version": _s43,
-            "replicas": _s44,
-            "resources": _s45,
-            "preset": _s54,
-            "agentIdentity": _s55,
-            "apiAllowlist": _s56,
-            "passthroughDomains": _s59,
-            "noProxy": _s61,
-            "clusterDomain": _s63,
-            "dns": _s64,
-            "proxyEgress": _s73,
-            "destinations": _s80,
-            "tls": _s94,
-            "existingPolicies": _s107,
-            "downloadingInitContainers": _s108,
-            "legacySidecar": _s109,
-            "rollout": _s110,
-            "probes": _s113,
+            "mode": _s5,
+            "selector": _def_selector,
+            "exclude": _def_selector,
+            "workloads": _s23,
+            "allowEmptyMatch": _s27,
+            "image": _def_image_reference,
+            "version": _s29,
+            "replicas": _s30,
+            "resources": _def_resources,
+            "preset": _s35,
+            "agentIdentity": _s26,
+            "apiAllowlist": _s37,
+            "passthroughDomains": _s37,
+            "noProxy": _s40,
+            "clusterDomain": _s42,
+            "dns": _s43,
+            "proxyEgress": _s48,
+            "destinations": _s52,
+            "tls": _def_tls,
+            "existingPolicies": _s70,
+            "downloadingInitContainers": _s71,
+            "legacySidecar": _s72,
+            "rollout": _s73,
+            "probes": _s76,
         }
         for key, value in x.items():
             check = table.get(key)
             if check is None or not check(value):
                 return False
     return True
-
-
-def _s4(x):
-    return _def_spec(x)
 
 
 def _root(x):
@@ -870,7 +615,7 @@ def _root(x):
             "apiVersion": _s1,
             "kind": _s2,
             "metadata": _s3,
-            "spec": _s4,
+            "spec": _def_spec,
         }
         for key, value in x.items():
             check = table.get(key)
