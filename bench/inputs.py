@@ -164,8 +164,10 @@ CUSTOM = """\
 OTHERS = (CONFIGMAP, SERVICE, DEPLOYMENT, SECRET, CUSTOM)
 
 
-def items(n):
-    """The item texts of an n-item ResourceList: every 100th a selected agent workload."""
+def items(n, all_selected=False):
+    """The item texts of an n-item ResourceList: every 100th a selected agent
+    workload; with `all_selected`, every other Deployment (a fifth of the
+    rest) is selected too."""
     out = []
     agent = 0
     for i in range(n):
@@ -176,12 +178,13 @@ def items(n):
             continue
         template = OTHERS[i % len(OTHERS)]
         ns = NAMESPACES[(i // len(OTHERS)) % len(NAMESPACES)]
-        out.append(template.format(i=i, ns=ns, name=f"app-{i}", inject=""))
+        inject = INJECT if all_selected and template is DEPLOYMENT else ""
+        out.append(template.format(i=i, ns=ns, name=f"app-{i}", inject=inject))
     return out
 
 
-def resource_list(n):
-    return HEADER + "".join(items(n))
+def resource_list(n, all_selected=False):
+    return HEADER + "".join(items(n, all_selected))
 
 
 CONFIG = """\
@@ -205,7 +208,7 @@ def one_workload(with_config=False):
     return text + (CONFIG if with_config else "")
 
 
-if __name__ == "__main__":  # python bench/inputs.py N > rl.yaml
+if __name__ == "__main__":  # python bench/inputs.py N [all] > rl.yaml
     import sys
 
-    sys.stdout.write(resource_list(int(sys.argv[1]) if len(sys.argv) > 1 else 100))
+    sys.stdout.write(resource_list(int(sys.argv[1]) if len(sys.argv) > 1 else 100, "all" in sys.argv[2:]))
