@@ -17,7 +17,6 @@ import ipaddress
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
@@ -53,7 +52,7 @@ def nca_command(objects, tmp_path):
     """nca's command `--connectivity` on these objects, listing pods."""
     path = tmp_path / "resources.yaml"
     path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": objects}))
-    command = [os.path.join(os.path.dirname(sys.executable), "nca"), "--connectivity", "-r", str(path),
+    command = [nca.command(), "--connectivity", "-r", str(path),
                "--output_endpoints", "pods", "--print_ipv6", "-o", "txt_no_fw_rules"]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
