@@ -311,8 +311,7 @@ POD_SHAPES = st.lists(st.tuples(
 def disagreement(oracle, verdict, pairs, requests):
     """The first (source, destination, port, protocol, nca's verdict) on
     which the model's `verdict` is not nca's; None when there is none."""
-    for source, destination in pairs:
-        ports = oracle.ports(source, destination)  # one nca question per pair
+    for (source, destination), ports in zip(pairs, oracle.ports_of(pairs), strict=True):  # one round trip
         for port, protocol in requests:
             expected = any(first <= port <= last for first, last in ports[protocol])
             if verdict(source, destination, port, protocol) != expected:
