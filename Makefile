@@ -9,14 +9,14 @@ PYTHON ?= python3
 VENV ?= .venv
 LATEST ?= .venv-latest
 LOWEST ?= .venv-lowest
-ORACLE ?= .venv-oracle
+ORACLE_VENV ?= .venv-oracle
 BIN := $(VENV)/bin
 PIP := -m pip --disable-pip-version-check
 PYTEST := -m pytest
 # Where tests/oracles/nca.py finds the oracle's virtualenv (`make oracle`).
-export PIPELOCK_ORACLE_VENV := $(abspath $(ORACLE))
+export PIPELOCK_ORACLE_VENV := $(abspath $(ORACLE_VENV))
 
-.PHONY: test deps lint engine oracle test-locked test-latest test-lowest lock bench clean
+.PHONY: test deps lint engine checkov oracle test-locked test-latest test-lowest lock bench clean
 
 test: test-locked test-latest
 
@@ -40,18 +40,26 @@ lint: deps
 engine:
 	ci/engine-setup >/dev/null
 
-# The NetworkPolicy oracle, network-config-analyzer, in a virtualenv of its
-# own from its own hash lock: it pins its dependencies exactly (PyYAML among
-# them), and an oracle must not choose the versions of what it checks. Every
-# test run uses this one; tests/oracles/nca.py runs a worker in it.
+# checkov (tests/test_checkov.py) in its own virtualenv, from its own lock,
+# hashes checked: it pins networkx<2.7 and packaging<24, which the test
+# extra cannot share. The test runs $(CHECKOV_VENV)/bin/checkov.
+CHECKOV_VENV ?= .venv-checkov
+checkov:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python $(PIP) install --quiet --require-hashes -r requirements/checkov.txt
+
+# The NetworkPolicy oracle, network-config-analyzer, in its own virtualenv,
+# from its own lock, hashes checked: it pins its dependencies exactly (PyYAML
+# among them), and an oracle must not choose the versions of what it checks.
+# Every test run uses this one; tests/oracles/nca.py runs its worker there.
 oracle:
-	test -x $(ORACLE)/bin/python || $(PYTHON) -m venv $(ORACLE)
-	$(ORACLE)/bin/python $(PIP) install --quiet --require-hashes -r requirements/oracle.txt
-	$(ORACLE)/bin/python $(PIP) check
+	test -x $(ORACLE_VENV)/bin/python || $(PYTHON) -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/python $(PIP) install --quiet --require-hashes -r requirements/oracle.txt
+	$(ORACLE_VENV)/bin/python $(PIP) check
 
 # PIPELOCK_ENGINE=required: the container tests fail instead of skipping
 # when the engine does not work.
-test-locked: deps lint engine oracle
+test-locked: deps lint engine checkov oracle
 	PIPELOCK_ENGINE=required $(BIN)/python $(PYTEST)
 
 # The newest releases pyproject.toml allows, resolved afresh each run, so a
@@ -60,7 +68,7 @@ test-locked: deps lint engine oracle
 # the lock, and the locked run has just run them. The code-quality tests do
 # not run: a newer ruff or mypy with new rules is no breakage of the
 # function, and the locked run checks the code with the locked tools.
-test-latest: oracle
+test-latest: checkov oracle
 	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python $(PIP) install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
 	$(LATEST)/bin/python $(PIP) check
@@ -82,8 +90,9 @@ test-lowest: oracle
 
 # The locks: exact versions and the hashes of every file of each, for every
 # Python >= 3.10 (--universal), from pyproject.toml: runtime.txt (the image),
-# test.txt (the suite), build.txt ([build-system] requires); and oracle.txt
-# (.venv-oracle) from requirements/oracle.in. To add a
+# test.txt (the suite), checkov.txt (its own virtualenv), build.txt
+# ([build-system] requires); and oracle.txt (.venv-oracle) from
+# requirements/oracle.in. To add a
 # dependency: one line in pyproject.toml, then `make lock`, and commit both.
 # `make lock` keeps the pinned versions that still fit pyproject.toml;
 # `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release.
@@ -96,6 +105,7 @@ lock:
 	  $(LOCK_TOOL)/bin/python $(PIP) install --quiet uv==$(UV_VERSION); }
 	$(LOCK) pyproject.toml -o requirements/runtime.txt
 	$(LOCK) pyproject.toml --extra test -o requirements/test.txt
+	$(LOCK) pyproject.toml --extra checkov -o requirements/checkov.txt
 	$(LOCK_TOOL)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(LOCK) - -o requirements/build.txt
 	$(LOCK) requirements/oracle.in -o requirements/oracle.txt
@@ -105,4 +115,4 @@ bench: deps
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(LATEST) $(LOWEST) $(ORACLE) $(LOCK_TOOL) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LATEST) $(LOWEST) $(LOCK_TOOL) $(CHECKOV_VENV) $(ORACLE_VENV) build *.egg-info .pytest_cache .hypothesis

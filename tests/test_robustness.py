@@ -749,7 +749,10 @@ def test_reading_keeps_no_copy_of_the_input(tmp_path):
         tracemalloc.stop()
     assert not parsed.errors
     assert peak < kept + len(text) // 4, f"peak {peak >> 20} MiB, kept {kept >> 20} MiB, input {len(text) >> 20} MiB"
-    assert kept < len(text), f"kept {kept >> 20} MiB for a {len(text) >> 20} MiB input"
+    # What the reader keeps of small items is about the input's size (0.95x
+    # on Python 3.12, 0.98x on 3.11, 1.12x on 3.10: their objects differ);
+    # a kept copy of the text would add a whole 1x on top.
+    assert kept < 1.5 * len(text), f"kept {kept >> 20} MiB for a {len(text) >> 20} MiB input"
 
 
 def test_the_writer_gives_the_output_in_pieces_no_bigger_than_an_item(tmp_path):

@@ -4,19 +4,24 @@ import ipaddress
 
 from .. import conventions as C
 
-DNS_PORTS = [{"protocol": "UDP", "port": C.DNS_PORT}, {"protocol": "TCP", "port": C.DNS_PORT}]
-
 
 def namespace_selector(namespace):
     return {"matchLabels": {C.NAMESPACE_NAME_LABEL: namespace}}
 
 
+def dns_ports(ports):
+    """UDP and TCP on each DNS port, as NetworkPolicy ports entries (the
+    verify side permits exactly these)."""
+    return [{"protocol": protocol, "port": port} for port in ports for protocol in ("UDP", "TCP")]
+
+
 def dns_rule(settings):
-    """Port 53 to the cluster DNS pods only: open 53 to every IP is a tunnel."""
+    """DNS to the cluster DNS pods (and spec.dns.cidrs) only: port 53 open
+    to every IP is a tunnel."""
     dns = settings.dns
     peers = [{"namespaceSelector": namespace_selector(dns.namespace), "podSelector": {"matchLabels": dns.pod_labels}}]
     peers += [{"ipBlock": {"cidr": cidr}} for cidr in dns.cidrs]
-    return {"to": peers, "ports": DNS_PORTS}
+    return {"to": peers, "ports": dns_ports(dns.ports)}
 
 
 def destination_rule(destination):

@@ -61,10 +61,11 @@ def verify(items, agents, settings):
         admitted = (agent.selector or {}).get("matchLabels") or agent.pod_labels
         violations = (
             reachability.agent_egress(policies, namespace, agent.pod_labels, proxy_labels, dns=dns_spec,
-                                      dns_cidrs=dns.cidrs, permits=_permits(agent), namespaces=namespaces)
+                                      dns_cidrs=dns.cidrs, permits=_permits(agent), namespaces=namespaces,
+                                      dns_ports=dns.ports)
             + reachability.proxy_ingress(policies, namespace, admitted, proxy_labels, namespaces=namespaces)
             + reachability.proxy_egress(policies, namespace, proxy_labels, dns=dns_spec, dns_cidrs=dns.cidrs,
-                                        forbidden=forbidden, namespaces=namespaces))
+                                        forbidden=forbidden, namespaces=namespaces, dns_ports=dns.ports))
         results += [_result(v, agent, by_key) for v in _first_per_rule(violations)]
         results += _no_proxy_without_route(agent, settings)
     return results

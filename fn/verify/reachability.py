@@ -21,6 +21,7 @@ is not isolated at all is reported as "missing isolation".
 import ipaddress
 
 from .. import conventions as C
+from ..topology.policy_rules import dns_ports as dns_port_entries
 from . import netpol
 from .netpol import EGRESS, INGRESS, NAME_LABEL, PROTOCOLS, Pod, endpoint_ip
 
@@ -119,8 +120,8 @@ def _outside(forbidden):
     return Permit(blocks=blocks, problems=problems)
 
 
-def _dns_permits(dns, dns_cidrs):
-    ports = [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}]
+def _dns_permits(dns, dns_cidrs, dns_ports=(DNS_PORT,)):
+    ports = dns_port_entries(dns_ports)
     permits = [Permit.pods(dns[0], dns[1], ports)]
     if dns_cidrs:
         permits.append(Permit.cidrs(dns_cidrs, ports))
@@ -130,11 +131,11 @@ def _dns_permits(dns, dns_cidrs):
 # -- the three checks -------------------------------------------------------
 
 def agent_egress(policies, namespace, agent_labels, proxy_labels, *, dns=DNS, dns_cidrs=(), permits=(),
-                 namespaces=None):
-    """Leaks out of the agent pods: anything but DNS on 53, the proxy pods
-    on TCP 8888 and `permits` (a list of Permit)."""
+                 namespaces=None, dns_ports=(DNS_PORT,)):
+    """Leaks out of the agent pods: anything but DNS on `dns_ports`, the
+    proxy pods on TCP 8888 and `permits` (a list of Permit)."""
     namespaces = namespaces or {}
-    allowed = _dns_permits(dns, dns_cidrs)
+    allowed = _dns_permits(dns, dns_cidrs, dns_ports)
     allowed.append(Permit.pods(namespace, proxy_labels, [{"protocol": "TCP", "port": PROXY_PORT}]))
     question = _Question(AGENT_EGRESS, EGRESS, _pod(namespace, agent_labels, (), namespaces),
                          _role("the agent pods", namespace, agent_labels), allowed + list(permits), None,
@@ -155,11 +156,11 @@ def proxy_ingress(policies, namespace, agent_labels, proxy_labels, *, proxy_port
 
 
 def proxy_egress(policies, namespace, proxy_labels, *, proxy_ports=PROXY_CONTAINER_PORTS, dns=DNS, dns_cidrs=(),
-                 forbidden=FORBIDDEN_CIDRS, namespaces=None):
+                 forbidden=FORBIDDEN_CIDRS, namespaces=None, dns_ports=(DNS_PORT,)):
     """Leaks out of the proxy pods: the `forbidden` ranges on any port, and
-    cluster pods other than DNS on 53."""
+    cluster pods other than DNS on `dns_ports`."""
     namespaces = namespaces or {}
-    allowed = [*_dns_permits(dns, dns_cidrs), _outside(forbidden)]
+    allowed = [*_dns_permits(dns, dns_cidrs, dns_ports), _outside(forbidden)]
     question = _Question(PROXY_EGRESS, EGRESS, _pod(namespace, proxy_labels, proxy_ports, namespaces),
                          _role("the proxy pods", namespace, proxy_labels), allowed, None, namespaces,
                          "the proxy may reach neither cloud metadata, private ranges nor cluster pods "
@@ -168,15 +169,15 @@ def proxy_egress(policies, namespace, proxy_labels, *, proxy_ports=PROXY_CONTAIN
 
 
 def check_agent(policies, namespace, agent_labels, proxy_labels, *, proxy_ports=PROXY_CONTAINER_PORTS, dns=DNS,
-                dns_cidrs=(), permits=(), forbidden=FORBIDDEN_CIDRS, namespaces=None):
+                dns_cidrs=(), permits=(), forbidden=FORBIDDEN_CIDRS, namespaces=None, dns_ports=(DNS_PORT,)):
     """All three checks for one agent, in that order."""
     policies = _policy_set(policies)
     return (agent_egress(policies, namespace, agent_labels, proxy_labels, dns=dns, dns_cidrs=dns_cidrs,
-                         permits=permits, namespaces=namespaces)
+                         permits=permits, namespaces=namespaces, dns_ports=dns_ports)
             + proxy_ingress(policies, namespace, agent_labels, proxy_labels, proxy_ports=proxy_ports,
                             namespaces=namespaces)
             + proxy_egress(policies, namespace, proxy_labels, proxy_ports=proxy_ports, dns=dns,
-                           dns_cidrs=dns_cidrs, forbidden=forbidden, namespaces=namespaces))
+                           dns_cidrs=dns_cidrs, forbidden=forbidden, namespaces=namespaces, dns_ports=dns_ports))
 
 
 def _policy_set(policies):

@@ -224,3 +224,13 @@ def test_a_policy_inside_a_list_counts_for_the_boundary():
 def test_a_duplicate_hidden_in_a_list_is_found():
     _, results = run(agent() + "---\n" + _listed(agent()), SELECT_APP_AGENT)
     assert any("is in the input twice" in m for m in messages(results, "error"))
+
+
+def test_probe_objects_are_named_after_the_proxy_so_two_agents_never_share_them():
+    statefulset = agent(kind="StatefulSet", annotations="{pipelock.dev/proxy-name: agent-sts-proxy}")
+    items, results = run(agent() + "---\n" + statefulset, {**SELECT_APP_AGENT, "probes": {"enabled": True}})
+    assert not messages(results, "error"), messages(results)
+    probes = sorted((i.kind, i.name) for i in items if i.generated and i.kind in ("Job", "ConfigMap")
+                    and i.name.endswith("-probe"))
+    assert probes == [("ConfigMap", "agent-pipelock-probe"), ("ConfigMap", "agent-sts-proxy-probe"),
+                      ("Job", "agent-pipelock-probe"), ("Job", "agent-sts-proxy-probe")]
