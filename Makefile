@@ -90,9 +90,8 @@ test-lowest: oracle
 
 # The locks: exact versions and the hashes of every file of each, for every
 # Python >= 3.10 (--universal), from pyproject.toml: runtime.txt (the image),
-# test.txt (the suite), checkov.txt (its own virtualenv), build.txt
-# ([build-system] requires); and oracle.txt (.venv-oracle) from
-# requirements/oracle.in. To add a
+# test.txt (the suite), checkov.txt and oracle.txt (their own virtualenvs),
+# build.txt ([build-system] requires). To add a
 # dependency: one line in pyproject.toml, then `make lock`, and commit both.
 # `make lock` keeps the pinned versions that still fit pyproject.toml;
 # `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release.
@@ -106,9 +105,9 @@ lock:
 	$(LOCK) pyproject.toml -o requirements/runtime.txt
 	$(LOCK) pyproject.toml --extra test -o requirements/test.txt
 	$(LOCK) pyproject.toml --extra checkov -o requirements/checkov.txt
+	$(LOCK) pyproject.toml --extra oracle -o requirements/oracle.txt
 	$(LOCK_TOOL)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(LOCK) - -o requirements/build.txt
-	$(LOCK) requirements/oracle.in -o requirements/oracle.txt
 
 # The benchmark report (issue 7): prints figures and ratios, never fails.
 bench: deps
