@@ -13,6 +13,7 @@ import os
 from . import conventions as C
 from . import selection
 from .krm import item as item_mod
+from .krm import resid
 from .krm import results as R
 from .probes import job as probe_job
 from .topology import companions, patch, rollout
@@ -37,6 +38,11 @@ class State:
         self.results = []
         self.halted = False
 
+    @property
+    def resources(self):
+        """The resources the items stand for: a List's items in its place."""
+        return list(resid.resources(self.items))
+
     def report(self, results):
         self.results += results
         return results
@@ -44,10 +50,18 @@ class State:
 
 # -- generate ---------------------------------------------------------------
 
+def check_unique_ids(state):
+    """Two objects with one id are one object in the cluster, the last one
+    applied: the analysis would check what the cluster does not run."""
+    if R.has_errors(state.report(resid.duplicates(state.resources))):
+        state.halted = True
+
+
 def select_workloads(state):
-    selected, found = selection.select(state.items, state.settings)
+    resources = state.resources
+    selected, found = selection.select(resources, state.settings)
     state.selected = selected
-    state.report(found)
+    state.report(found + selection.unmatched(selected, resources, state.settings))
 
 
 def plan(state):
@@ -85,7 +99,7 @@ def _patch(agent, settings):
     out = [R.Result(f.message, f.severity, item.ref(), R.field(f.path, f.current, f.proposed), item.file())
            for f in findings]
     if not R.has_errors(out):
-        item.update(new)
+        out += R.updated(item, new)
     return out
 
 
@@ -99,7 +113,7 @@ def generate(state):
         if state.fmt == "resourcelist":
             _place_beside(objects, agent)
         generated += objects
-    state.report(_upsert(state.items, generated))
+    state.report(_upsert(state.items, state.resources, generated))
 
 
 def _place_beside(objects, agent):
@@ -113,41 +127,52 @@ def _place_beside(objects, agent):
         annotations[item_mod.INDEX_ANNOTATION] = str(index)
 
 
-def _identity(obj):
-    meta = obj.get("metadata") or {}
-    return (obj.get("apiVersion"), obj.get("kind"), meta.get("namespace") or "default", meta.get("name"))
+def _upsert(items, resources, generated):
+    """Append generated objects; restore in place those a previous run made.
 
-
-def _upsert(items, generated):
-    """Append generated objects; refresh in place those a previous run made."""
+    An existing object is ours when it has the id a companion of an agent
+    in the input has (its kind and name come from the agent) and wears our
+    managed-by label; with that id and without the label, it is someone
+    else's object in the way."""
     results = []
     existing: dict = {}
-    for item in items:
-        existing.setdefault((item.api_version, item.kind, item.namespace or "default", item.name), item)
+    for item in resources:
+        existing.setdefault(resid.resource_id(item), item)
     for obj in generated:
-        key = _identity(obj)
-        current = existing.get(key)
+        new = item_mod.Item.from_data(obj)
+        rid = resid.resource_id(new)
+        current = existing.get(rid)
         if current is None:
-            items.append(item_mod.Item.from_data(obj))
+            items.append(new)
+            existing[rid] = new
             continue
-        if current.labels.get(C.MANAGED_BY_LABEL) != C.MANAGED_BY:
+        if current.generated or current.labels.get(C.MANAGED_BY_LABEL) != C.MANAGED_BY:
             results.append(R.Result(
-                f"{obj['kind']} {key[3]} already exists and is not managed by {C.MANAGED_BY}; "
-                f"rename it or set {C.PROXY_NAME} on the workload to use another proxy name",
+                f"{resid.describe(rid)} is already in the input and is not a companion made by {C.MANAGED_BY}: "
+                f"rename it, or set {C.PROXY_NAME} on the workload to give its companion another name",
                 R.ERROR, current.ref(), file=current.file()))
             continue
-        current.update(_refreshed(current, obj))
+        restored = _restored(current, obj)
+        dropped = _changed_paths(_without_bookkeeping(current.data), _without_bookkeeping(restored))
+        if dropped:
+            results.append(R.Result(
+                f"{resid.describe(rid)} differed from what {C.MANAGED_BY} generates at "
+                f"{', '.join(dropped[:MAX_PATHS_LISTED])}{' and more' if len(dropped) > MAX_PATHS_LISTED else ''}: "
+                "restored. A change made by hand (or by another tool, or another version of this function) is "
+                "not kept: change the functionConfig instead", R.WARNING, current.ref(), file=current.file()))
+        results += R.updated(current, restored)
     return results
 
 
-def _refreshed(current, obj):
-    """The generated object, keeping what others added to the existing one:
-    extra labels and annotations (kpt's own bookkeeping among them) stay."""
+MAX_PATHS_LISTED = 5
+
+
+def _restored(current, obj):
+    """The generated object, with the orchestrators' bookkeeping annotations
+    of the existing one (kpt's file and index among them) and nothing else
+    of it."""
     meta = obj["metadata"]
-    labels = dict(current.labels)
-    labels.update(meta.get("labels") or {})
-    meta["labels"] = labels
-    annotations = dict(current.annotations)
+    annotations = {key: value for key, value in current.annotations.items() if _owned_by_orchestrator(key)}
     annotations.update((key, value) for key, value in (meta.get("annotations") or {}).items()
                        if not _owned_by_orchestrator(key))
     if annotations:
@@ -157,6 +182,37 @@ def _refreshed(current, obj):
     return obj
 
 
+def _without_bookkeeping(data):
+    meta = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
+    annotations = meta["annotations"] if isinstance(meta.get("annotations"), dict) else {}
+    kept = {k: v for k, v in annotations.items() if not _owned_by_orchestrator(k)}
+    meta = {k: v for k, v in meta.items() if k != "annotations"}
+    if kept:
+        meta["annotations"] = kept
+    return {**data, "metadata": meta}
+
+
+_MISSING = object()
+
+
+def _changed_paths(old, new, path=""):
+    """The field paths at which two plain values differ, in order
+    (`metadata.annotations[config.kubernetes.io/local-config]`)."""
+    if isinstance(old, dict) or isinstance(new, dict):
+        if (not isinstance(old, dict) and old is not _MISSING) or (not isinstance(new, dict) and new is not _MISSING):
+            return [path or "."]
+        old = {} if old is _MISSING else old
+        new = {} if new is _MISSING else new
+        out = []
+        for key in list(old) + [k for k in new if k not in old]:
+            step = f"[{key}]" if "." in str(key) or "/" in str(key) else f".{key}" if path else str(key)
+            out += _changed_paths(old.get(key, _MISSING), new.get(key, _MISSING), path + step)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [p for i, (a, b) in enumerate(zip(old, new, strict=True)) for p in _changed_paths(a, b, f"{path}[{i}]")]
+    return [] if type(old) is type(new) and old == new else [path or "."]
+
+
 def _owned_by_orchestrator(key):
     """kpt's and kustomize's bookkeeping annotations: theirs, never ours to set."""
     return key.startswith(("internal.config.kubernetes.io/", "config.k8s.io/")) or key in (
@@ -164,22 +220,24 @@ def _owned_by_orchestrator(key):
 
 
 def tighten_policies(state):
-    state.report(tighten.tighten(state.items, state.agents, state.settings))
+    state.report(tighten.tighten(state.resources, state.agents, state.settings))
 
 
 def verify_boundary(state):
-    state.report(boundary.verify(state.items, state.agents, state.settings))
+    state.report(boundary.verify(state.resources, state.agents, state.settings))
 
 
 def summarize(state):
-    if state.agents or not state.selected:  # when every selected workload failed, its errors say so
-        state.report([_summary(state.agents, state.settings)])
-
-
-def _summary(agents, settings):
-    if not agents:
+    settings = state.settings
+    if state.agents:
+        state.report([_summary(state.agents)])
+    elif not state.selected and (settings.source is None or settings.allow_empty_match):
+        # With a functionConfig that selects nothing, selection.unmatched has said so as an error.
         how = "spec.selector" if settings.has_selector else f'the annotation {C.INJECT}: "true"'
-        return R.Result(f"no workload selected (selection by {how}); nothing changed", R.WARNING)
+        state.report([R.Result(f"no workload selected (selection by {how}); nothing changed", R.WARNING)])
+
+
+def _summary(agents):
     listing = ", ".join(f"{a.kind}/{a.namespace + '/' if a.namespace else ''}{a.name}" for a in agents)
     return R.Result(f"companion proxy topology for {len(agents)} workload(s): {listing}", R.INFO)
 
@@ -187,9 +245,15 @@ def _summary(agents, settings):
 # -- verify -------------------------------------------------------------------
 
 def find_managed(state):
-    agents, found = selection.managed_agents(state.items, state.settings)
+    agents, found = selection.managed_agents(state.resources, state.settings)
     state.agents = agents
     state.report(found)
+
+
+def check_selected_are_managed(state):
+    """Verification fails closed: a workload the selection asks for that no
+    run has patched runs without its lockdown."""
+    state.report(selection.not_managed(state.resources, state.agents, state.settings))
 
 
 def summarize_verification(state):
@@ -201,8 +265,10 @@ def summarize_verification(state):
 def find_probe_targets(state):
     """The selected workloads (planned as generate would) and the ones a
     previous run patched."""
-    selected, found = selection.select(state.items, state.settings)
-    managed, more = selection.managed_agents([i for i in state.items if i not in selected], state.settings)
+    resources = state.resources
+    selected, found = selection.select(resources, state.settings)
+    chosen = {id(i) for i in selected}
+    managed, more = selection.managed_agents([i for i in resources if id(i) not in chosen], state.settings)
     planned, planning = selection.plan(selected, state.settings)
     state.agents = planned + managed
     if R.has_errors(state.report(found + more + planning)):
@@ -219,9 +285,10 @@ def replace_with_probes(state):
 
 
 MODES = {
-    GENERATE: (select_workloads, plan, patch_workloads, generate, tighten_policies, verify_boundary, summarize),
-    VERIFY: (find_managed, verify_boundary, summarize_verification),
-    PROBES: (find_probe_targets, replace_with_probes),
+    GENERATE: (check_unique_ids, select_workloads, plan, patch_workloads, generate, tighten_policies,
+               verify_boundary, summarize),
+    VERIFY: (check_unique_ids, find_managed, check_selected_are_managed, verify_boundary, summarize_verification),
+    PROBES: (check_unique_ids, find_probe_targets, replace_with_probes),
 }
 
 

@@ -45,7 +45,7 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
     `mode` overrides the functionConfig's spec.mode (the subcommands)."""
     results = [config_problem] if config_problem is not None else []
     parsed = reader.Parsed("resourcelist", errors=[text]) if isinstance(text, reader.InputError) \
-        else reader.read(text)
+        else reader.read(text, plain=config_text is not None or config_problem is not None)
     if parsed.fmt == "stream" and config_text is None and mode != pipeline.PROBES \
             and not any(i.is_mapping and i.kind for i in parsed.items):
         # Neither a ResourceList nor a stream of resources: answer as the KRM
@@ -171,7 +171,7 @@ def read_config_file(path):
     """(config text or None, an error result or None)."""
     try:
         with open(path, "rb") as f:
-            data = _read_limited(f, reader.MAX_INPUT_BYTES)
+            data = _read_limited(f, reader.limits.MAX_INPUT_BYTES)
         return reader.decode(data), None
     except (OSError, reader.InputError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
@@ -180,7 +180,7 @@ def read_config_file(path):
 
 def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
     """Run over binary stdin and text stdout/stderr; returns the exit code."""
-    text = _decoded(_read_limited(stdin, reader.MAX_INPUT_BYTES))  # the bytes are let go here
+    text = _decoded(_read_limited(stdin, reader.limits.MAX_INPUT_BYTES))  # the bytes are let go here
     config_text = problem = None
     if config_path is not None:
         config_text, problem = read_config_file(config_path)

@@ -10,6 +10,7 @@ from . import conventions as C
 from . import workloads
 from .krm import results as R
 from .krm import selector
+from .krm.item import LOCAL_CONFIG
 from .topology import names
 from .topology.agent import Agent
 
@@ -29,33 +30,125 @@ def _named(settings, item):
 
 
 def select(items, settings):
-    """(selected workload items, results), in input order."""
-    selected, results = [], []
+    """(selected workload items, results), in input order.
+
+    Every object of a workload kind that the selection matches is a
+    workload, whatever labels it wears: our own proxy Deployments are known
+    by what a workload cannot claim by accident — the kind and name a
+    companion of an agent in the input has — and only then skipped."""
+    candidates, results = [], []
     for item in items:
-        if not item.is_mapping or item.generated or item.is_local_config():
+        if not item.is_mapping or item.generated:
             continue
-        if item.labels.get(C.MANAGED_BY_LABEL) == C.MANAGED_BY:
-            continue  # our own proxy Deployment is never an agent, whatever the selector says
         inject = _inject(item)
         if not workloads.is_workload(item):
-            if inject == "true":
+            if inject == "true" and not item.is_local_config():
                 results.append(R.Result(
                     f"{item.kind} is not a supported workload kind (supported: {SUPPORTED}); "
                     f"{C.INJECT} has no effect on it",
                     R.ERROR, item.ref(), R.field(f"metadata.annotations[{C.INJECT}]", "true"), item.file()))
             continue
-        if inject == "false":
-            continue
-        if _named(settings, item) is None:
-            if settings.has_selector:
-                if not selector.matches(settings.selector, item):
-                    continue
-            elif inject != "true":
-                continue
-        if not selector.is_empty(settings.exclude) and selector.matches(settings.exclude, item):
-            continue
+        if _wanted(item, settings, inject):
+            candidates.append(item)
+    owners = _companion_owners(candidates + [i for i in items if _is_managed(i)], settings)
+    selected = []
+    for item in candidates:
+        owner = owners.get(_deployment_key(item))
+        if owner is not None and owner is not item and _wears_our_labels(item):
+            continue  # the companion proxy of an agent in the input
+        if _wears_our_labels(item):
+            results.append(R.Result(
+                f"{item.kind} {item.name} wears the labels of a {C.MANAGED_BY} companion, but no agent workload "
+                "in the input owns it: it is treated as a workload and locked down like one", R.WARNING,
+                item.ref(), R.field(f"metadata.labels[{C.MANAGED_BY_LABEL}]", C.MANAGED_BY), item.file()))
+        if item.is_local_config():
+            results.append(R.Result(
+                f"{item.kind} {item.name} is marked {LOCAL_CONFIG}: kpt and kustomize leave it out of what they "
+                "deploy, but `kubectl apply -f` deploys it all the same; it is patched like any selected workload",
+                R.WARNING, item.ref(), R.field(f"metadata.annotations[{LOCAL_CONFIG}]"), item.file()))
         selected.append(item)
     return selected, results
+
+
+def _wanted(item, settings, inject):
+    """Whether the selection asks for this workload (before ownership)."""
+    if inject == "false":
+        return False
+    if _named(settings, item) is None:
+        if settings.has_selector:
+            if not selector.matches(settings.selector, item):
+                return False
+        elif inject != "true":
+            return False
+    return selector.is_empty(settings.exclude) or not selector.matches(settings.exclude, item)
+
+
+def _is_managed(item):
+    """A workload a previous run patched."""
+    return item.is_mapping and workloads.is_workload(item) and item.annotations.get(C.TOPOLOGY) == C.TOPOLOGY_VALUE
+
+
+def _wears_our_labels(item):
+    return item.labels.get(C.MANAGED_BY_LABEL) == C.MANAGED_BY
+
+
+def _deployment_key(item):
+    if item.kind != "Deployment" or item.group != "apps":
+        return None
+    return (item.namespace or "default", item.name)
+
+
+def _companion_owners(agents, settings):
+    """{(namespace, name) of a companion proxy Deployment: its agent item}."""
+    owners: dict = {}
+    for item in agents:
+        try:
+            proxy = proxy_name(item, _named(settings, item))
+        except names.InvalidNameError:
+            continue  # planning the agent reports it
+        owners.setdefault((item.namespace or "default", proxy), item)
+    return owners
+
+
+def proxy_name(item, ref):
+    """The companion's name for a workload item: its pipelock.dev/proxy-name
+    annotation, the spec.workloads entry's proxyName, or <name>-pipelock."""
+    explicit = item.annotations.get(C.PROXY_NAME)
+    if explicit is not None:
+        return names.dns_label(str(explicit), f"annotation {C.PROXY_NAME}")
+    if ref is not None and ref.proxy_name:
+        return ref.proxy_name
+    return names.dns_label(str(item.name), "workload name", "-pipelock")
+
+
+def unmatched(selected, items, settings):
+    """Errors for a selection that matches nothing, and for spec.workloads
+    entries missing from an input that has resources (a kustomize generator
+    sees none, and generates their companions). Fail closed: a typo in a
+    name or label must not ship an unpatched agent with exit 0."""
+    if settings.source is None or settings.allow_empty_match:
+        return []
+    out = []
+    # A generator sees no resources (at most the companions it made before).
+    has_resources = any(i.is_mapping and not i.generated and not i.is_local_config() and not _wears_our_labels(i)
+                        for i in items)
+    if has_resources:
+        present = {(i.kind, i.name, i.namespace) for i in selected}
+        for index, ref in enumerate(settings.workloads):
+            if (ref.kind, ref.name, ref.namespace) not in present:
+                out.append(R.Result(
+                    f"spec.workloads[{index}] names {ref.kind} {ref.name}"
+                    f"{' in namespace ' + ref.namespace if ref.namespace else ''}, which is not in the input: "
+                    "no workload of that kind, name and namespace was patched. Fix the entry, or set "
+                    "spec.allowEmptyMatch: true where the workload comes from elsewhere",
+                    R.ERROR, settings.ref, R.field(f"spec.workloads[{index}]", ref.name)))
+    if not selected and (has_resources or not settings.workloads):
+        how = "spec.selector" if settings.has_selector else f'the annotation {C.INJECT}: "true"'
+        out.append(R.Result(
+            f"no workload in the input is selected (selection by {how}), so no agent is locked down. Check the "
+            "selector for a typo, or set spec.allowEmptyMatch: true in a pipeline that may have no agents",
+            R.ERROR, settings.ref, R.field("spec.selector" if settings.has_selector else "spec")))
+    return out
 
 
 def plan(selected, settings):
@@ -127,12 +220,7 @@ def _agent_for_item(item, settings, total):
     explicit = item.annotations.get(C.PROXY_NAME)
     ref = _named(settings, item)
     try:
-        if explicit is not None:
-            proxy = names.dns_label(str(explicit), f"annotation {C.PROXY_NAME}")
-        elif ref is not None and ref.proxy_name:
-            proxy = ref.proxy_name
-        else:
-            proxy = names.dns_label(item.name, "workload name", "-pipelock")
+        proxy = proxy_name(item, ref)
     except names.InvalidNameError as err:
         path = f"metadata.annotations[{C.PROXY_NAME}]" if explicit is not None else "metadata.name"
         return problem(f"{err}; set {C.PROXY_NAME} to a name that starts with a letter", path,
@@ -187,12 +275,27 @@ def managed_agents(items, settings):
     """Agents for workloads a previous run patched (verify mode)."""
     agents, results = [], []
     for item in items:
-        if not item.is_mapping or not workloads.is_workload(item):
-            continue
-        if item.annotations.get(C.TOPOLOGY) != C.TOPOLOGY_VALUE:
+        if not _is_managed(item):
             continue
         agent, problems = _agent_for_item(item, settings, 1)
         results += problems
         if agent is not None:
             agents.append(agent)
     return agents, results
+
+
+def not_managed(items, agents, settings):
+    """Errors for verify: each workload the selection asks for that no run
+    has patched, and a package with no managed agent at all."""
+    selected, _ = select(items, settings)
+    out = [R.Result(
+        f"{item.kind} {item.name} is selected ({'spec.selector' if settings.has_selector else C.INJECT}) but not "
+        f"managed: it runs without its companion and lockdown. Run the function over it (not in verify mode)",
+        R.ERROR, item.ref(), R.field(f"metadata.annotations[{C.TOPOLOGY}]", None, C.TOPOLOGY_VALUE), item.file())
+        for item in selected if not _is_managed(item)]
+    if not agents and not out and not settings.allow_empty_match:
+        out.append(R.Result(
+            "no managed agent workload in the input: there is nothing whose boundary could be verified. Verify "
+            "the output of the function, or set spec.allowEmptyMatch: true in a pipeline that may have no agents",
+            R.ERROR, settings.ref))
+    return out

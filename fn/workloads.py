@@ -92,3 +92,72 @@ def containers(spec):
         if isinstance(entries, list):
             out.extend((field, i, c) for i, c in enumerate(entries) if isinstance(c, dict))
     return out
+
+
+# The parts of a pod spec the function reads or writes, and the type the
+# Kubernetes API gives each: anything else is refused with the field's path
+# before patching, never met as an internal error half-way.
+_CONTAINER_FIELDS = {"name": str, "image": str, "command": list, "args": list, "env": list, "volumeMounts": list}
+_LIST_OF_MAPPINGS = ("env", "volumeMounts")
+
+
+def shape_problems(data, kind):
+    """[(field path, problem)] for the parts of a workload the patch touches."""
+    base = template_path_text(kind)
+    out = []
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        return [("metadata", "is not a mapping")]
+    if meta.get("annotations") is not None and not isinstance(meta["annotations"], dict):
+        out.append(("metadata.annotations", "is not a mapping"))
+    template = pod_template(data, kind)
+    if template is None:
+        return [*out, (base, "is not a mapping")]
+    template_meta = template.get("metadata")
+    if template_meta is not None and not isinstance(template_meta, dict):
+        return [*out, (f"{base}.metadata", "is not a mapping")]
+    if isinstance(template_meta, dict) and template_meta.get("annotations") is not None \
+            and not isinstance(template_meta["annotations"], dict):
+        out.append((f"{base}.metadata.annotations", "is not a mapping"))
+    spec = template.get("spec")
+    if not isinstance(spec, dict):
+        return [*out, (f"{base}.spec", "is not a mapping")]
+    for field in ("initContainers", "containers", "volumes"):
+        entries = spec.get(field)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            out.append((f"{base}.spec.{field}", "is not a list"))
+            continue
+        for i, entry in enumerate(entries):
+            path = f"{base}.spec.{field}[{i}]"
+            if not isinstance(entry, dict):
+                out.append((path, "is not a mapping"))
+            elif field != "volumes":
+                out += _container_problems(entry, path)
+    return out
+
+
+def _container_problems(container, path):
+    out = []
+    for field, kind in _CONTAINER_FIELDS.items():
+        value = container.get(field)
+        if value is not None and not isinstance(value, kind):
+            out.append((f"{path}.{field}", f"is not a {'string' if kind is str else 'list'}"))
+    for field in ("command", "args"):
+        words = container.get(field)
+        if isinstance(words, list):
+            out += [(f"{path}.{field}[{i}]", "is not a string (quote it)")
+                    for i, word in enumerate(words) if not isinstance(word, str)]
+    for field in _LIST_OF_MAPPINGS:
+        entries = container.get(field)
+        if not isinstance(entries, list):
+            continue
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                out.append((f"{path}.{field}[{i}]", "is not a mapping"))
+            elif field == "env" and not isinstance(entry.get("name"), str):
+                out.append((f"{path}.{field}[{i}].name", "is not a string"))
+            elif field == "env" and entry.get("value") is not None and not isinstance(entry["value"], str):
+                out.append((f"{path}.{field}[{i}].value", "is not a string (quote it)"))
+    return out

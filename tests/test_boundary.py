@@ -149,6 +149,16 @@ def test_a_declared_destination_is_not_an_escape():
     assert errors(results) == []
 
 
+def test_two_agents_whose_selectors_overlap_may_use_each_others_proxy():
+    """Same namespace, same pod labels: each agent policy selects both
+    workloads' pods, so each may reach the other's proxy and identity."""
+    twin = AGENT_ITEM.replace("name: agent\n", "name: twin\n", 1)
+    _, results = run(AGENT_ITEM + twin)
+    found = sorted((r.resource_ref["name"], r.message.split(":")[0]) for r in errors(results))
+    assert found == [("agent-pipelock-egress", "Deployment twin"), ("twin-pipelock-egress", "Deployment agent")]
+    assert all("the agent policy of another workload" in r.message for r in errors(results))
+
+
 # -- the proxy's other ports and the metrics scraper -----------------------------------
 
 METRICS_OPEN = user_policy("metrics-open", {

@@ -30,9 +30,9 @@ Properties, for every input:
    did not reach. When the whole input parses as a ResourceList and the
    function reports no error, the output holds exactly the input's items
    (plus generated ones).
-   One exception, by design: an input that does not end in a line break
-   gets one after its last item (the output goes on after it), so a
-   clipped block scalar ending the input gains its final line break.
+   An input that does not end in a line break gets one after its last
+   item (the output goes on after it); a block scalar ending the input
+   keeps its value all the same (its chomping becomes strip, `|-`).
 """
 
 import glob
@@ -397,10 +397,6 @@ def check(data, config=None):
         return out, results  # nothing of it can be read: an error and no items
     if not (RESOURCE_LIST.search(text) and re.search(r"^items:", text, re.M)):
         return out, results
-    if not text.endswith("\n"):
-        # The output goes on after the last item, so it gets a line break;
-        # a clipped block scalar at the very end of the input gains it too.
-        text += "\n"
     expected = expected_items(text)
     whole = compose(text) if "\n---" not in text and "\n..." not in text else None
     if isinstance(whole, yaml.MappingNode) and not R.has_errors(results):

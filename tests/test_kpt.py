@@ -88,7 +88,7 @@ def test_kpt_fn_eval_with_key_value_config(package):
 
 def test_kpt_reports_errors_and_writes_nothing(package):
     (package / "agent.yaml").write_text(_read(package / "agent.yaml").replace(
-        "value: 0022", "value: 0022\n        - name: HTTPS_PROXY\n          value: http://other:3128"))
+        "value: '0022'", "value: '0022'\n        - name: HTTPS_PROXY\n          value: http://other:3128"))
     before = _read(package / "agent.yaml")
     proc = _kpt("fn", "render", str(package), "--allow-exec")
     assert proc.returncode != 0

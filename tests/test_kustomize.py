@@ -119,3 +119,17 @@ def test_kubectl_kustomize_silently_skips_exec_functions(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sorted(_by_key(_docs(proc.stdout))) == [("Deployment", "research-agent")]
     assert "HTTPS_PROXY" not in proc.stdout
+
+
+def test_an_error_stops_the_container_transformer_and_says_why(tmp_path):
+    """Fail closed on the container path: kustomize stops on our exit code
+    and shows our error (it asks functions to log to stderr)."""
+    folder = tmp_path / "typo"
+    shutil.copytree(TRANSFORMER, folder)
+    config = (folder / "pipelock.yaml").read_text()
+    assert "app: research-agent" in config
+    (folder / "pipelock.yaml").write_text(config.replace("app: research-agent", "app: reserach-agent"))
+    proc = _kustomize(folder, standin_env(tmp_path, _image()))
+    assert proc.returncode != 0
+    assert "no workload in the input is selected" in proc.stderr
+    assert proc.stdout == ""

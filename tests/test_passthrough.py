@@ -178,9 +178,9 @@ def test_comments_everywhere():
         "    b: 'neither # is this'\n    c: nor#this\n    # last comment of the list\n",
     ]
     out = assert_passed_through(items, layout=lambda items: HEADER + AGENT + "".join(map("".join, zip(heads, items))))
-    # head comments are kept too (blank lines between them are not)
+    # head comments are kept too, with the blank lines between them
     assert "# head comment of the first item\n- apiVersion: v1 # after apiVersion\n" in out
-    assert "# head comment of the next item\n# after a blank line\n- apiVersion: v1\n" in out
+    assert "# head comment of the next item\n\n# after a blank line\n- apiVersion: v1\n" in out
 
 
 def test_comments_before_the_function_config_stay_with_the_last_item():

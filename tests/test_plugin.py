@@ -158,3 +158,19 @@ def test_kubectl_kustomize_without_the_plugin_fails_clearly(tmp_path):
     proc = _kustomize(EXAMPLE, _clean_env(KUSTOMIZE_PLUGIN_HOME=str(empty)))
     assert proc.returncode != 0
     assert "CompanionProxy" in proc.stderr
+
+
+def test_an_error_stops_kubectl_kustomize_and_says_why(tmp_path):
+    """Fail closed on the exec plugin path: a selector that matches nothing
+    makes kustomize fail, with our error on its stderr, and no output."""
+    home = tmp_path / "plugins"
+    assert _install(str(home), env=_clean_env()).returncode == 0
+    folder = tmp_path / "kustomization"
+    shutil.copytree(EXAMPLE, folder)
+    config = (folder / "pipelock.yaml").read_text()
+    assert "names: [research-agent]" in config
+    (folder / "pipelock.yaml").write_text(config.replace("names: [research-agent]", "names: [reserach-agent]"))
+    proc = _kustomize(folder, _clean_env(KUSTOMIZE_PLUGIN_HOME=str(home)))
+    assert proc.returncode != 0
+    assert "no workload in the input is selected" in proc.stderr
+    assert proc.stdout == ""

@@ -154,3 +154,14 @@ def test_a_conflict_fails_the_release_and_says_why():
     # Nothing on stdout: Helm stops on the exit code, and a pipe without
     # pipefail (`| kubectl apply -f -`) gets no unpatched manifests either.
     assert out == ""
+
+
+def test_a_selector_that_matches_nothing_fails_the_release(tmp_path):
+    """A typo in the selector must not ship the chart's agent unpatched."""
+    config = tmp_path / "typo.yaml"
+    assert "name: research-agent\n" in _read(CONFIG)
+    config.write_text(_read(CONFIG).replace("name: research-agent\n", "name: reserach-agent\n"))
+    out, err, code = _post_render(_read(RENDERED), args=("--config", str(config)))
+    assert code == 1
+    assert "no workload in the input is selected" in err
+    assert out == ""

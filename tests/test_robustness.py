@@ -52,7 +52,7 @@ def run(data, args=(), timeout=60):
 def run_with_limits(data, timeout=60, **limits):
     """The CLI in a subprocess, with reader limits set to smaller values, so a
     limit can be tested at its edge without building its full-size input."""
-    code = "".join(f"import pipelock_companion.krm.reader as r; r.{k} = {v!r}\n" for k, v in limits.items())
+    code = "".join(f"import pipelock_companion.krm.reader as r; r.{k} = r.limits.{k} = {v!r}\n" for k, v in limits.items())
     code += "from pipelock_companion.cli import main\nmain()\n"
     proc = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, timeout=timeout)
     return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"), proc.returncode
@@ -607,9 +607,11 @@ def test_item_count_limit_at_its_edge():
 
 def test_item_count_limit_applies_to_streams_and_to_recovery(tmp_path):
     config = tmp_path / "fn.yaml"
-    config.write_text("apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: fn\n")
+    # No agent in the stream, by design: allowEmptyMatch keeps that from being the error.
+    config.write_text("apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: fn\n"
+                      "spec:\n  allowEmptyMatch: true\n")
     stream = b"---\n".join(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm%d\n" % i for i in range(3))
-    code = ("import sys, pipelock_companion.krm.reader as r; r.MAX_ITEMS = %d\n"
+    code = ("import sys, pipelock_companion.krm.reader.limits as r; r.MAX_ITEMS = %d\n"
             "from pipelock_companion.cli import main\nsys.argv[1:] = ['--config', %r]\nmain()\n")
     for limit, expected in ((3, 0), (2, 1)):
         proc = subprocess.run([sys.executable, "-c", code % (limit, str(config))], input=stream,
@@ -682,7 +684,7 @@ def test_input_over_the_limit_is_not_read_into_memory():
         for _ in range(4 * limit // len(chunk)):
             yield chunk
 
-    code = PEAK_ON_EXIT + ("import pipelock_companion.krm.reader as r; r.MAX_INPUT_BYTES = %d\n"
+    code = PEAK_ON_EXIT + ("import pipelock_companion.krm.reader as r; r.MAX_INPUT_BYTES = r.limits.MAX_INPUT_BYTES = %d\n"
                            "from pipelock_companion.cli import main\nmain()\n" % limit)
     exit_code, peak, out = child_peak_rss([sys.executable, "-c", code], feed())
     assert exit_code == 1

@@ -19,9 +19,9 @@ LEGACY_INDEX_ANNOTATION = "config.kubernetes.io/index"
 class Item:
     __slots__ = (
         "source", "start", "end", "col", "line",
-        "api_version", "kind", "metadata", "is_mapping", "is_null", "flow",
-        "rl_items", "rl_function_config",
+        "api_version", "kind", "metadata", "is_mapping", "flow",
         "_node", "_data", "new_body", "generated",
+        "children", "parent",
     )
 
     def __init__(self, source, start, col, line):
@@ -34,14 +34,13 @@ class Item:
         self.kind = None
         self.metadata = {}
         self.is_mapping = True
-        self.is_null = False
-        self.flow = False
-        self.rl_items = None
-        self.rl_function_config = None
+        self.flow = False  # a functionConfig written as a flow mapping
         self._node = None
         self._data = None
         self.new_body = None
         self.generated = False
+        self.children = None  # of a List: its items, each an Item in the same text
+        self.parent = None    # of an item of a List: the List
 
     @classmethod
     def from_data(cls, data):
@@ -128,31 +127,75 @@ class Item:
 
     @property
     def data(self):
-        """Plain data (YAML 1.2 core schema); treat it as read-only."""
+        """Plain data, as kustomize reads it (see yamlio.to_data: aliases,
+        merge keys, tags resolved; YAML 1.2 core schema); treat it as
+        read-only. Raises yamlio.Unresolvable for a value that cannot be
+        read as kustomize reads it."""
         if self._data is None:
             self._data = yamlio.to_data(self.node)
         return self._data
 
+    def closed_body(self):
+        """The item's text ending in a line break, reading as the same data:
+        an item that ends the input without one may end in a block scalar
+        whose value a line break would change (see textedit.with_final_break)."""
+        body = self.body()
+        if body.endswith("\n"):
+            return body
+        if self.new_body is not None or self.source.find("\n", self.end) >= 0:
+            return body + "\n"
+        return textedit.with_final_break(" " * self.col + body)[self.col:]
+
+    def forget(self):
+        """Let go of the node tree and data built from the item's text."""
+        self._node = self._data = None
+
     def _padded(self):
         # The first line starts at column `col` in the input; padding it keeps
         # every later line's indentation consistent for the parser.
-        # A trailing line break closes a clipped block scalar at the end.
-        body = self.body()
-        return " " * self.col + body + ("" if body.endswith("\n") else "\n")
-
-    def changed(self):
-        return self.new_body is not None and not self.generated
+        return " " * self.col + self.closed_body()
 
     def update(self, new_data):
-        """Record new content for the item, as edits of its original text."""
+        """Record new content for the item, as edits of its original text.
+
+        Returns None, or when the text could not be edited in place (aliases,
+        merge keys) and the item was written from its data, a note saying its
+        comments were not kept, for the caller to report."""
         if self.generated:
             self._set_from_data(new_data)
-            return
+            return None
         padded = self._padded()
-        new_text = textedit.apply(padded, self.node, self.data, new_data)
+        new_text, exact = textedit.apply(padded, self.node, self.data, new_data)
         if new_text == padded:
-            return
+            return None
         self.new_body = new_text[self.col:]
         self._data = new_data
         self._node = None
         self.metadata = new_data.get("metadata") or {}
+        if self.parent is not None:
+            self.parent._child_changed()
+        if exact:
+            return None
+        return ("written from its data, without its comments: its YAML (aliases, merge keys or a layout that "
+                "cannot be edited in place) does not allow an exact edit")
+
+    def _child_changed(self):
+        """A List whose items changed: its text with theirs spliced in, the
+        rest of it as it was."""
+        text = self.source[self.start:self.end]
+        for child in sorted((c for c in self.children if c.new_body is not None), key=lambda c: -c.start):
+            new = child.new_body
+            if new.endswith("\n") and not self.source.endswith("\n", child.start, child.end):
+                new = new[:-1]
+            if "\n" in new and self._in_flow(child):
+                # a block mapping cannot stand inside a flow sequence
+                new = yamlio.dump(child.data, flow=True).rstrip("\n")
+            text = text[:child.start - self.start] + new + text[child.end - self.start:]
+        self.new_body = text
+        self._node = self._data = None
+        if self.parent is not None:
+            self.parent._child_changed()
+
+    def _in_flow(self, child):
+        before = self.source[self.start:child.start].rstrip(" \t\n")
+        return before.endswith(("[", ","))

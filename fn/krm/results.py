@@ -61,3 +61,10 @@ def format_line(result):
     if result.field:
         where += f" {result.field['path']}" if where else result.field["path"]
     return f"[{result.severity}] {where + ': ' if where else ''}{result.message}"
+
+
+def updated(item, data):
+    """Update an item with new data; [a warning] when its text could not be
+    edited in place and it was written from its data instead."""
+    note = item.update(data)
+    return [Result(f"{item.kind} {item.name}: {note}", WARNING, item.ref(), file=item.file())] if note else []

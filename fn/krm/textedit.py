@@ -6,14 +6,16 @@ the end of their block mapping, sequence items inserted or deleted as whole
 lines, changed values replaced in place. Everything the change does not
 touch keeps its bytes: comments, key order, quoting, `on` and `0644`.
 
-Where text edits are not safe (aliases, flow collections, complex keys) the
-item is written from its nodes instead: values and order still survive,
-only that item's comments do not. Every result is re-read and compared with
-the intended data before it is returned.
+Where text edits are not safe (aliases, merge keys, complex keys, named
+entries reordered) the item is written from its nodes instead: values and
+order still survive, only that item's comments do not, and `apply` says
+so. Every result is re-read and compared with the intended data before it
+is returned.
 """
 
 import difflib
 import json
+import re
 
 import yaml
 
@@ -30,19 +32,68 @@ def canon(value):
 
 
 def apply(text, node, old, new):
-    """The text holding `new`, edited from `text` whose node tree is `node`."""
+    """(the text holding `new`, exact) from `text` whose node tree is
+    `node`: exact when it is `text` edited (its comments kept), not when it
+    had to be written from its nodes."""
     if canon(old) == canon(new):
-        return text
-    if not yamlio.has_shared_nodes(node):
+        return text, True
+    if yamlio.is_plain_tree(node):
         try:
             edits = []
             _Differ(text, edits).diff(node, old, new, None)
             edited = _splice(text, edits)
-            if canon(yamlio.to_data(yamlio.compose(edited))) == canon(new):
-                return edited
-        except (_Unsafe, yaml.YAMLError):
+            if _reads_as(edited, new):
+                return edited, True
+        except _Unsafe:
             pass
-    return _reserialize(text, node, old, new)
+    rewritten = _reserialize(text, node, old, new)
+    if not _reads_as(rewritten, new):  # the original nodes did not serve: from the data alone
+        col = node.start_mark.column
+        rewritten = " " * col + _render_block(new, col)
+    return rewritten, False
+
+
+def _reads_as(text, data):
+    try:
+        return canon(yamlio.to_data(yamlio.compose(text))) == canon(data)
+    except (yaml.YAMLError, yamlio.Unresolvable):
+        return False
+
+
+def with_final_break(text):
+    """`text` (one YAML node, from its first line's indentation) followed by
+    a line break, reading as the same data. Only a block scalar that ends
+    the text without a line break of its own changes when one is added
+    (`echo hi` would become `echo hi\\n`): its chomping becomes strip (`|-`).
+    """
+    broken = text + "\n"
+    try:
+        node = yamlio.compose(text)
+        if canon(yamlio.to_data(yamlio.compose(broken))) == canon(yamlio.to_data(node)):
+            return broken
+        last = _last_scalar(node)
+        if last is None or last.style not in ("|", ">"):
+            return broken
+        header = _BLOCK_HEADER.match(text, last.start_mark.index)
+        indentation = "".join(c for c in header.group(1) if c.isdigit())
+        stripped = text[:header.start(1)] + indentation + "-" + text[header.end(1):]
+        if canon(yamlio.to_data(yamlio.compose(stripped + "\n"))) == canon(yamlio.to_data(node)):
+            return stripped + "\n"
+    except (yaml.YAMLError, yamlio.Unresolvable):
+        pass
+    return broken
+
+
+# A block scalar's header: `|` or `>`, then an indentation indicator and a
+# chomping indicator, in either order.
+_BLOCK_HEADER = re.compile(r"[|>]([1-9+-]{0,2})")
+
+
+def _last_scalar(node):
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    return node if isinstance(node, yaml.ScalarNode) else None
 
 
 def _splice(text, edits):

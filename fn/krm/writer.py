@@ -2,16 +2,20 @@
 
 A ResourceList is written back as a ResourceList (its apiVersion and kind
 echoed, `functionConfig` echoed, `results` added); a plain stream as a
-stream of documents. Items are written from their text: untouched items
-byte for byte, changed ones as edited, generated ones as rendered.
+stream of documents. Input items are written from their text, with the
+text around them as it was: in a stream, everything between two documents
+(`---` and `...` lines, directives, comments, blank lines); in a
+ResourceList, an item's `- ` line and the comment and blank lines above
+it. So an unchanged item comes out byte for byte, a changed one as edited;
+generated items are rendered after them.
 """
 
 import re
 
 from . import yamlio
+from .reader.spans import dash_line, head_start
 
 _COMMENT_GAP = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
-_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.|%)[^\n]*\n", re.M)
 
 
 def write(parsed, items, results):
@@ -27,17 +31,16 @@ def chunks(parsed, items, results):
     return _resource_list_chunks(parsed, items, results)
 
 
+# --- a ResourceList ------------------------------------------------------------
+
 def _resource_list_chunks(parsed, items, results):
     api_version, kind = parsed.header
     yield yamlio.dump({"apiVersion": api_version, "kind": kind})
-    prefix = parsed.dash_prefix
     if items:
         yield "items:\n"
         previous = None
         for item in items:
-            dash = _own_prefix(item, prefix)
-            body = _body_at(item, len(dash))
-            yield _lead(previous, item, stream=False) + dash + body + ("" if body.endswith("\n") else "\n")
+            yield _entry(previous, item, parsed.dash_prefix)
             previous = item
     else:
         yield "items: []\n"
@@ -51,70 +54,41 @@ def _resource_list_chunks(parsed, items, results):
         yield yamlio.dump({"results": [r.to_dict() for r in results]})
 
 
-def _stream_chunks(items):
-    previous = None
-    for item in items:
-        col = 0 if item.generated else item.col
-        doc = _lead(previous, item, stream=True) + " " * col + _body_at(item, col)
-        yield ("---\n" if previous is not None else "") + doc + ("" if doc.endswith("\n") else "\n")
-        previous = item
+def _entry(previous, item, prefix):
+    """One item of the list, with its `- ` and the lines above it."""
+    dash = None if item.generated else dash_line(item.source, item.start)
+    if dash is None:  # generated, in a flow sequence, or salvaged from a broken input
+        body = _body_at(item, len(prefix), closed=True)
+        return _head_comments(previous, item) + prefix + body
+    source = item.source
+    if previous is None or previous.generated or previous.source is not source:
+        gap = source[head_start(source, dash):dash]
+    else:
+        gap = source[source.find("\n", previous.end) + 1:dash]
+        if _COMMENT_GAP.fullmatch(gap) is None:
+            gap = ""
+    return gap + source[dash:item.start] + item.closed_body()
 
 
-def _own_prefix(item, prefix):
-    """The `-   ` an input item stood after, when it has the list's dash column:
-    its lines then stay as they were. `prefix` for the others."""
-    if item.generated or item.source is None:
-        return prefix
-    line_start = item.source.rfind("\n", 0, item.start) + 1
-    own = item.source[line_start:item.start]
-    if own != prefix and _DASH.fullmatch(own) and own.index("-") == prefix.index("-"):
-        return own
-    return prefix
-
-
-_DASH = re.compile(r" *- +")
-
-
-def _lead(previous, item, stream):
-    """Comment lines that stood just before an item in the input (head comments)."""
+def _head_comments(previous, item):
+    """Comment lines that stood just before an item without a `- ` line."""
     if item.generated:
         return ""
     source = item.source
     line_start = source.rfind("\n", 0, item.start) + 1
     if previous is None or previous.generated or previous.source is not source:
-        # The first item: its head comments are the comment lines right above it.
-        gap_start = 0 if stream else _comment_block_start(source, line_start)
+        gap = source[head_start(source, line_start):line_start]
     else:
-        gap_start = source.find("\n", previous.end) + 1
-        if gap_start == 0:
-            return ""
-    gap = source[gap_start:line_start] if gap_start <= line_start else ""
-    if stream:
-        markers = list(_DOCUMENT_MARKER.finditer(gap))
-        if markers:
-            gap = gap[markers[-1].end():]
+        gap = source[source.find("\n", previous.end) + 1:line_start]
     if "#" not in gap or _COMMENT_GAP.fullmatch(gap) is None:
         return ""
     return "".join(line.strip() + "\n" for line in gap.split("\n") if line.strip())
 
 
-def _comment_block_start(source, line_start):
-    start = line_start
-    while start > 0:
-        previous = source.rfind("\n", 0, start - 1) + 1
-        if not source[previous:start].lstrip().startswith("#"):
-            break
-        start = previous
-    return start
-
-
-def _body_at(item, col):
+def _body_at(item, col, closed=False):
     """The item's text with its continuation lines moved to column `col`."""
-    body = item.body()
-    if item.generated:
-        shift = col
-    else:
-        shift = col - item.col
+    body = item.closed_body() if closed else item.body()
+    shift = col if item.generated else col - item.col
     if shift == 0 or "\n" not in body:
         return body
     first, rest = body.split("\n", 1)
@@ -126,3 +100,38 @@ def _body_at(item, col):
         cut = -shift
         lines = [line[cut:] if line[:cut].strip() == "" else line.lstrip(" ") for line in lines]
     return first + "\n" + "\n".join(lines)
+
+
+# --- a stream --------------------------------------------------------------------
+
+def _stream_chunks(items):
+    """Each input document with the text before it as it was; after the last
+    one, the rest of the input; then the generated documents."""
+    last = len(items) - 1
+    previous = None
+    for index, item in enumerate(items):
+        if item.generated:
+            yield ("---\n" if previous is not None else "") + item.closed_body()
+        else:
+            source = item.source
+            if previous is not None and not previous.generated and previous.source is source:
+                lead = source[previous.end:item.start]
+            else:  # the first document of its text (a salvaged input is read in pieces)
+                lead = ("---\n" if previous is not None else "") + source[:item.start]
+            follows = index < last and (items[index + 1].generated or items[index + 1].source is not source)
+            if index == last or follows:
+                yield lead + _last_of_its_text(item, closed=index < last)
+            else:
+                yield lead + item.body()
+        previous = item
+
+
+def _last_of_its_text(item, closed):
+    """The last document of a text, with the rest of the text after it; when
+    more follows, ending in a line break."""
+    tail = item.source[item.end:]
+    if not closed or tail.endswith("\n"):
+        return item.body() + tail
+    if "\n" in tail:
+        return item.body() + tail + "\n"
+    return item.closed_body()[:-1] + tail + "\n"

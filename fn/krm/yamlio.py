@@ -10,25 +10,26 @@ module gives the two views the function needs, both 1.2-correct:
   kustomize and `kubectl apply` (YAML 1.1 rules) all read back a string.
 """
 
+import binascii
 import re
 
 import yaml
 
+# Parser: the event parser the reader walks (and `compose` builds on).
 try:  # the libyaml C extension; the pure-Python classes are the fallback
     from yaml import CSafeDumper as _BaseDumper
-    from yaml._yaml import CParser as _Parser
+    from yaml._yaml import CParser as Parser
 except ImportError:  # pragma: no cover - exercised only without libyaml
     from yaml import SafeDumper as _BaseDumper
     from yaml.composer import Composer
-    from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Parser(Reader, Scanner, Parser, Composer):
+    class Parser(Reader, Scanner, yaml.parser.Parser, Composer):  # type: ignore[no-redef]
         def __init__(self, stream):
             Reader.__init__(self, stream)
             Scanner.__init__(self)
-            Parser.__init__(self)
+            yaml.parser.Parser.__init__(self)
             Composer.__init__(self)
 
 
@@ -65,9 +66,9 @@ for _tag, _regexp, _first in _CORE:
 Resolver12.yaml_implicit_resolvers.setdefault("", []).append((NULL, _CORE[0][1]))
 
 
-class _Composer(_Parser, Resolver12):
+class _Composer(Parser, Resolver12):
     def __init__(self, text):
-        _Parser.__init__(self, text)
+        Parser.__init__(self, text)
         Resolver12.__init__(self)
 
 
@@ -76,23 +77,78 @@ def compose(text):
     return _Composer(text).get_single_node()
 
 
+_RESOLVER = Resolver12()
+
+BINARY = "tag:yaml.org,2002:binary"
+MERGE = "tag:yaml.org,2002:merge"
+_YAML_TAGS = "tag:yaml.org,2002:"
+
+
+class Unresolvable(ValueError):
+    """A value that cannot be read as kubectl and kustomize read it: `why`,
+    and where (`path`, e.g. `metadata.namespace`) when known."""
+
+    def __init__(self, why, path=None):
+        super().__init__(f"{path}: {why}" if path else why)
+        self.why = why
+        self.path = path
+
+
+def event_value(ev):
+    """The plain-data value of a scalar event, as `scalar_value` gives a node's.
+    A value that cannot be resolved reads as its text here: the reader takes
+    the full path (`to_data`) for anything tagged."""
+    if ev.implicit[0] and not ev.tag:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, (True, False))
+    elif ev.tag and ev.tag != "!":
+        tag = ev.tag
+    else:
+        tag = STR
+    try:
+        return scalar_value(yaml.ScalarNode(tag, ev.value))
+    except Unresolvable:
+        return ev.value
+
+
 def scalar_value(node):
-    """The plain-data value of one scalar node, by the 1.2 core schema."""
+    """The plain-data value of one scalar node: implicit values by the 1.2
+    core schema; explicit tags as go-yaml v3 (kustomize, kpt) reads them;
+    raises Unresolvable for a value it would read otherwise or not at all."""
     tag, value = node.tag, node.value
-    if tag == STR:
+    if tag == STR or tag == "!":
         return value
     if tag == NULL:
         return None
     if tag == BOOL:
-        return value in ("true", "True", "TRUE")
+        if value in ("true", "True", "TRUE", "false", "False", "FALSE"):
+            return value in ("true", "True", "TRUE")
+        raise Unresolvable(f"!!bool {value!r} is not true or false")
     if tag == INT:
-        return parse_int(value)
+        number = parse_int(value)
+        if isinstance(number, int):
+            return number
+        raise Unresolvable(f"!!int {value!r} is not an integer")
     if tag == FLOAT:
         try:
             return float(value.replace("inf", "Inf").replace("INF", "Inf").replace("NaN", "nan").replace("NAN", "nan"))
         except ValueError:
-            return value
-    return value  # custom tags (`!Ref x`): the text is what a reader sees
+            raise Unresolvable(f"!!float {value!r} is not a number") from None
+    if tag == BINARY:
+        return _binary_text(value)
+    if tag.startswith(_YAML_TAGS):
+        # !!timestamp (kustomize rewrites it as RFC 3339), !!set, !!omap, ...
+        raise Unresolvable(f"!!{tag[len(_YAML_TAGS):]} {value!r} is not read the same by every tool")
+    return value  # custom tags (`!Ref x`): the text is what kustomize reads
+
+
+def _binary_text(value):
+    """A !!binary value as the text kustomize makes of it: its bytes, which
+    must be UTF-8 text to be a string anything else reads the same."""
+    try:
+        raw = binascii.a2b_base64("".join(value.split()).encode("ascii"))
+        return raw.decode("utf-8")
+    except (ValueError, UnicodeError):
+        raise Unresolvable("a !!binary value that is not base64 of UTF-8 text") from None
 
 
 def parse_int(value):
@@ -128,52 +184,106 @@ def scalar_end(text, start, end, style):
 def key_text(node):
     """A mapping key as the string kyaml would use; complex keys by their text."""
     if isinstance(node, yaml.ScalarNode):
-        return node.value
+        if node.tag in (STR, INT, FLOAT, BOOL, NULL) or not node.tag.startswith(_YAML_TAGS):
+            return node.value
+        value = scalar_value(node)
+        return value if isinstance(value, str) else node.value
     return repr(to_data(node))
 
 
-def to_data(node):
-    """Plain Python data (dict/list/str/int/float/bool/None) for a node tree.
+def is_merge_key(node):
+    """A `<<` key (or one tagged !!merge) whose value is merged into its mapping."""
+    if not isinstance(node, yaml.ScalarNode) or node.value != "<<":
+        return False
+    if node.tag == MERGE or not node.style:  # plain: '' from libyaml, None from the pure-Python parser
+        return True
+    # kustomize drops a quoted "<<" key and what it holds; YAML 1.2 has it as a key
+    raise Unresolvable('a quoted "<<" key (kustomize drops it; YAML reads it as a key)')
+
+
+def to_data(node, keys=None):
+    """Plain Python data (dict/list/str/int/float/bool/None) for a node tree,
+    as go-yaml v3 (kustomize, kpt) reads it: aliases expanded, merge keys
+    (`<<`) merged (a key of the mapping itself wins, then the earlier of the
+    merged mappings), explicit tags resolved. Raises Unresolvable, naming
+    the path, for a value that cannot be read as those tools read it.
 
     Keys are strings, as Kubernetes has them. Shared (aliased) nodes are
     converted once and shared in the result, so an alias never expands here.
+    `keys`: of a mapping, convert only these keys' values.
     """
+    if node is None:  # an empty text
+        return None
     memo = {}
 
-    def convert(n):
+    def convert(n, path):
         known = memo.get(id(n))
         if known is not None:
             return known
-        if isinstance(n, yaml.ScalarNode):
-            return scalar_value(n)
+        try:
+            if isinstance(n, yaml.ScalarNode):
+                return scalar_value(n)
+            if n.tag not in (MAP, SEQ) and n.tag.startswith(_YAML_TAGS):
+                raise Unresolvable(f"a {'mapping' if isinstance(n, yaml.MappingNode) else 'list'} tagged "
+                                   f"!!{n.tag[len(_YAML_TAGS):]}")
+        except Unresolvable as err:
+            raise Unresolvable(err.why, path or None) from None
         if isinstance(n, yaml.MappingNode):
             out = memo[id(n)] = {}
+            try:
+                own = {key_text(k) for k, _ in n.value if not is_merge_key(k)}
+            except Unresolvable as err:
+                raise Unresolvable(err.why, path or None) from None
             for k, v in n.value:
-                out[key_text(k)] = convert(v)
+                if is_merge_key(k):
+                    for key, value in _merged(v, path, convert).items():
+                        if key not in own and (keys is None or n is not node or key in keys):
+                            out.setdefault(key, value)
+                    continue
+                key = key_text(k)
+                if keys is None or n is not node or key in keys:
+                    out[key] = convert(v, f"{path}.{key}" if path else key)
             return out
         out = memo[id(n)] = []
-        out.extend(convert(v) for v in n.value)
+        out.extend(convert(v, f"{path}[{i}]") for i, v in enumerate(n.value))
         return out
 
-    return convert(node)
+    return convert(node, "")
 
 
-def has_shared_nodes(node):
-    """True when some node is reached twice (an alias): text edits are unsafe then."""
+def _merged(value, path, convert):
+    """The keys a merge key brings: of one mapping, or of a list of them,
+    the earlier one winning."""
+    sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+    out = {}
+    for source in sources:
+        if not isinstance(source, yaml.MappingNode):
+            raise Unresolvable("a merge key (<<) takes a mapping or a list of mappings", path or None)
+        for key, item in convert(source, path).items():
+            out.setdefault(key, item)
+    return out
+
+
+def is_plain_tree(node):
+    """True when every node is reached once (no alias) and no mapping has a
+    merge key: then the text maps one to one onto the data, and text edits
+    are safe."""
     seen = set()
     stack = [node]
     while stack:
         n = stack.pop()
         if id(n) in seen:
-            return True
+            return False
         seen.add(id(n))
         if isinstance(n, yaml.MappingNode):
             for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == "<<":
+                    return False
                 stack.append(k)
                 stack.append(v)
         elif isinstance(n, yaml.SequenceNode):
             stack.extend(n.value)
-    return False
+    return True
 
 
 # --- writing ---------------------------------------------------------------

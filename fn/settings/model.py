@@ -136,6 +136,8 @@ class Settings:
     legacy_sidecar: str = "warn"
     rollout: Rollout = field(default_factory=Rollout)
     probes: Probes = field(default_factory=Probes)
+    # Fail closed: a selection that matches nothing is an error unless allowed.
+    allow_empty_match: bool = False
     # Where the settings came from: "CompanionProxy", "ConfigMap" or None
     # (no config: select by annotation), and the config's resourceRef.
     source: str | None = None
@@ -196,6 +198,7 @@ _SCALARS = {
     "agentIdentity": "agent_identity", "clusterDomain": "cluster_domain", "existingPolicies": "existing_policies",
     "proxyNamespace": "proxy_namespace",
     "downloadingInitContainers": "downloading_init_containers", "legacySidecar": "legacy_sidecar",
+    "allowEmptyMatch": "allow_empty_match",
 }
 _LISTS = {"apiAllowlist": "api_allowlist", "passthroughDomains": "passthrough_domains", "noProxy": "no_proxy"}
 # Nested objects: each field given replaces its default, the others keep theirs.

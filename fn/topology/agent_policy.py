@@ -25,6 +25,6 @@ def build(agent, settings):
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": object_meta(names.agent_policy_name(agent.name), agent, ROLE),
+        "metadata": object_meta(names.agent_policy_name(agent.proxy), agent, ROLE),
         "spec": {"podSelector": agent.selector, "policyTypes": ["Egress"], "egress": egress},
     }

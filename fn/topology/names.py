@@ -71,8 +71,14 @@ def common_labels(proxy, role=C.Role.PROXY):
     return labels
 
 
-def agent_policy_name(workload):
-    return f"{workload}-pipelock-egress"
+# Every generated name derives from the proxy name, which is a DNS label
+# unique per namespace (selection refuses two agents on one proxy): so two
+# agents never get objects of one name, and every name is valid for its
+# kind. With the default proxy name <workload>-pipelock, the agent policy
+# is <workload>-pipelock-egress.
+
+def agent_policy_name(proxy):
+    return f"{proxy}-egress"
 
 
 def proxy_policy_name(proxy):

@@ -36,6 +36,10 @@ def desired_env(agent):
 
 def patch(data, agent, settings):
     """(new data, [Finding]) for one selected workload."""
+    problems = workloads.shape_problems(data, agent.kind)
+    if problems:
+        return data, [Finding(R.ERROR, f"{agent.kind} {agent.name}: {path} {problem}, as the Kubernetes API "
+                              "defines it: fix the manifest", path) for path, problem in problems]
     new = copy.deepcopy(data)
     findings = []
     base = workloads.template_path_text(agent.kind)

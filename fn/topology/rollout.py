@@ -43,7 +43,7 @@ def workload_depends_on(data, agent):
     meta = data.setdefault("metadata", {})
     annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     meta["annotations"] = annotations
-    wanted = _ref("networking.k8s.io", agent.namespace, "NetworkPolicy", names.agent_policy_name(agent.name))
+    wanted = _ref("networking.k8s.io", agent.namespace, "NetworkPolicy", names.agent_policy_name(agent.proxy))
     current = [v.strip() for v in str(annotations.get(C.DEPENDS_ON, "")).split(",") if v.strip()]
     if wanted not in current:
         annotations[C.DEPENDS_ON] = ",".join([*current, wanted])

@@ -155,7 +155,12 @@ def _result(violation, agent, policy_items):
     in_cluster = isinstance(violation.peer, netpol.Pod)
     ours = item is not None and item.labels.get(C.MANAGED_BY_LABEL) == C.MANAGED_BY
     hint = ""
-    if violation.check in (reachability.AGENT_EGRESS, PROBE_EGRESS) and item is not None and not ours:
+    if violation.check in (reachability.AGENT_EGRESS, PROBE_EGRESS) and item is not None and ours \
+            and item.name != names.agent_policy_name(agent.proxy):
+        hint = (" That is the agent policy of another workload, and its pod selector matches these pods too: they "
+                "may use that workload's proxy, and the identity it binds. Give each workload pod labels the "
+                "other's selector does not match.")
+    elif violation.check in (reachability.AGENT_EGRESS, PROBE_EGRESS) and item is not None and not ours:
         if in_cluster:
             hint = (" Declare it in spec.destinations (it then gets NO_PROXY entries) or remove the rule: a pod the "
                     "agent reaches directly may itself reach anything.")

@@ -40,7 +40,7 @@ def tighten(items, agents, settings):
     candidates = user_policies(items)
     problems: list = []
     compiled = [netpol.compile_policy(item.data, position, problems) for position, item in enumerate(candidates)]
-    policies = netpol.PolicySet(compiled=[p for p in compiled if p is not None and not p.rejected])
+    policies = netpol.PolicySet(compiled=[p for p in compiled if p is not None])
     selecting: dict = {}
     for agent in agents:
         pod = netpol.Pod(agent.namespace or "default", agent.pod_labels, unknown=runtime_keys(agent))
@@ -48,7 +48,17 @@ def tighten(items, agents, settings):
             selecting.setdefault(policy.position, []).append(agent)
     results = []
     for position in sorted(selecting):
-        results += _tighten(candidates[position], selecting[position])
+        item = candidates[position]
+        rejection = next((p for p in problems if p.position == position and p.rejects), None)
+        if rejection is not None:
+            # The API server rejects it, so it opens nothing; a rewrite of a
+            # shape it does not have could only guess.
+            results.append(R.Result(
+                f"NetworkPolicy {item.name} is left as it is (spec.existingPolicies: tighten): "
+                f"{rejection.field}: {rejection.reason}", R.WARNING, item.ref(), R.field(rejection.field),
+                item.file()))
+            continue
+        results += _tighten(item, selecting[position])
     return results
 
 
@@ -97,8 +107,7 @@ def _tighten(item, agents):
             f"NetworkPolicy {item.name} selects every pod in its namespace: the other pods there lose its internet "
             "egress too (they stay isolated for egress). Narrow its podSelector if they need the internet",
             R.WARNING, item.ref(), R.field("spec.podSelector"), item.file()))
-    item.update(new)
-    return out
+    return out + R.updated(item, new)
 
 
 def narrows(before, after):

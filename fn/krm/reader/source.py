@@ -1,0 +1,48 @@
+"""The input text: decoded from stdin's bytes, and fed to the parser."""
+
+from .errors import InputError
+from . import limits
+
+
+class Oversized:
+    """Stands for an input that was not kept because it passed the limit."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def __len__(self):
+        return self.size
+
+
+def decode(data):
+    """Text from stdin bytes: UTF-8 (a BOM is dropped), line breaks as LF."""
+    if isinstance(data, Oversized) or len(data) > limits.MAX_INPUT_BYTES:
+        raise InputError(f"input is {len(data)} bytes, more than the limit of {limits.MAX_INPUT_BYTES}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"input is not valid UTF-8 (byte {err.start}): {err.reason}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    # libyaml folds CR and CRLF to LF inside values anyway; normalizing here
+    # keeps every offset we compute on one kind of line break.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+class Pieces:
+    """A text as a file-like object the parser reads a piece at a time:
+    given the whole str, the parser would first encode all of it to UTF-8,
+    one more copy of the input in memory."""
+
+    __slots__ = ("text", "pos")
+
+    def __init__(self, text):
+        self.text = text
+        self.pos = 0
+
+    def read(self, size=-1):
+        start = self.pos
+        self.pos = len(self.text) if size is None or size < 0 else min(len(self.text), start + size)
+        return self.text[start:self.pos]
