@@ -124,9 +124,7 @@ def _ports(raw):
     if raw is None:
         return None
     out: list = []
-    for entry in raw if isinstance(raw, list) else ():
-        if not isinstance(entry, dict):
-            continue
+    for entry in _mappings(raw):
         number, named, span = entry.get("portNumber"), entry.get("namedPort"), entry.get("portRange")
         if isinstance(number, dict) and is_port(number.get("port")):
             out += port_ranges((number.get("protocol") or "TCP",), [(number["port"], number["port"])])
@@ -143,9 +141,7 @@ def _protocols(raw):
     if raw is None:
         return None
     out: list = []
-    for entry in raw if isinstance(raw, list) else ():
-        if not isinstance(entry, dict):
-            continue
+    for entry in _mappings(raw):
         if isinstance(entry.get("destinationNamedPort"), str):
             out += port_ranges(PROTOCOLS, [], [entry["destinationNamedPort"]])
         for key, protocol in (("tcp", "TCP"), ("udp", "UDP"), ("sctp", "SCTP")):
@@ -161,3 +157,8 @@ def _protocols(raw):
                     and is_port(port["range"].get("end")):
                 out += port_ranges((protocol,), [(port["range"]["start"], port["range"]["end"])])
     return tuple(out)
+
+
+def _mappings(raw):
+    """The mapping entries of a list (anything else matches nothing)."""
+    return [entry for entry in raw if isinstance(entry, dict)] if isinstance(raw, list) else []
