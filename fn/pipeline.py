@@ -13,7 +13,7 @@ import os
 from . import conventions as C
 from . import selection
 from .krm import item as item_mod
-from .krm import resid
+from .krm import resid, yamlio
 from .krm import results as R
 from .probes import job as probe_job
 from .topology import companions, patch, rollout
@@ -296,7 +296,21 @@ def run(items, settings, mode, fmt):
     """(items, results) of running `mode`'s steps over the input items."""
     state = State(items, settings, fmt)
     for step in MODES[mode]:
-        step(state)
+        try:
+            step(state)
+        except yamlio.Unresolvable as err:
+            # Fail closed: an object the function cannot read as kubectl
+            # would could hide an agent or a policy.
+            state.report([_unreadable(err)])
+            state.halted = True
         if state.halted:
             return (items if mode != PROBES else []), state.results
     return state.items, state.results
+
+
+def _unreadable(err):
+    item = err.item
+    where = f"{item.kind} {item.name}" if item is not None else "an item"
+    return R.Result(f"{where} cannot be read as kubectl and kustomize read it: {err.why}; write it out plainly",
+                    R.ERROR, item.ref() if item is not None else None, R.field(err.path) if err.path else None,
+                    item.file() if item is not None else None)

@@ -129,10 +129,14 @@ class Item:
     def data(self):
         """Plain data, as kustomize reads it (see yamlio.to_data: aliases,
         merge keys, tags resolved; YAML 1.2 core schema); treat it as
-        read-only. Raises yamlio.Unresolvable for a value that cannot be
-        read as kustomize reads it."""
+        read-only. Raises yamlio.Unresolvable (its `item` this one) for a
+        value that cannot be read as kustomize reads it."""
         if self._data is None:
-            self._data = yamlio.to_data(self.node)
+            try:
+                self._data = yamlio.to_data(self.node)
+            except yamlio.Unresolvable as err:
+                err.item = self
+                raise
         return self._data
 
     def closed_body(self):

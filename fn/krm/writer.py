@@ -27,6 +27,10 @@ def chunks(parsed, items, results):
     """The output text in pieces, in order: a caller that writes each piece
     as it comes never holds the whole output (nor its encoded copy) in memory."""
     if parsed.fmt == "stream":
+        # A stream goes to its reader as it came, CRLF line breaks too; a
+        # ResourceList's items go to kpt, which writes its files with LF.
+        if parsed.line_break != "\n":
+            return (chunk.replace("\n", parsed.line_break) for chunk in _stream_chunks(items))
         return _stream_chunks(items)
     return _resource_list_chunks(parsed, items, results)
 

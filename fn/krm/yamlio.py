@@ -72,9 +72,30 @@ class _Composer(Parser, Resolver12):
         Resolver12.__init__(self)
 
 
+class _RedefiningComposer(yaml.composer.Composer, Parser, Resolver12):
+    """PyYAML's own composer, over the same events, where an anchor may be
+    defined again (YAML 1.2: an alias refers to the latest definition)."""
+
+    def __init__(self, text):
+        Parser.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        Resolver12.__init__(self)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if not isinstance(event, yaml.AliasEvent) and event.anchor is not None:
+            self.anchors.pop(event.anchor, None)
+        return super().compose_node(parent, index)
+
+
 def compose(text):
     """The node tree of a one-document YAML text (raises yaml.YAMLError)."""
-    return _Composer(text).get_single_node()
+    try:
+        return _Composer(text).get_single_node()
+    except yaml.composer.ComposerError as err:
+        if "duplicate anchor" not in str(err.context):
+            raise
+    return _RedefiningComposer(text).get_single_node()
 
 
 _RESOLVER = Resolver12()
@@ -92,6 +113,7 @@ class Unresolvable(ValueError):
         super().__init__(f"{path}: {why}" if path else why)
         self.why = why
         self.path = path
+        self.item = None  # the item whose data it is, set by Item.data
 
 
 def event_value(ev):
@@ -115,7 +137,7 @@ def scalar_value(node):
     core schema; explicit tags as go-yaml v3 (kustomize, kpt) reads them;
     raises Unresolvable for a value it would read otherwise or not at all."""
     tag, value = node.tag, node.value
-    if tag == STR or tag == "!":
+    if tag in (STR, "!", MERGE):  # a !!merge key is read where it stands (see to_data)
         return value
     if tag == NULL:
         return None
@@ -130,7 +152,8 @@ def scalar_value(node):
         raise Unresolvable(f"!!int {value!r} is not an integer")
     if tag == FLOAT:
         try:
-            return float(value.replace("inf", "Inf").replace("INF", "Inf").replace("NaN", "nan").replace("NAN", "nan"))
+            return float(value.replace(".", "", 1) if value.lstrip("+-").startswith(".") and value[-1:].isalpha()
+                         else value)  # .inf, -.Inf, .NaN: Python spells them inf, -Inf, NaN
         except ValueError:
             raise Unresolvable(f"!!float {value!r} is not a number") from None
     if tag == BINARY:
@@ -201,7 +224,7 @@ def is_merge_key(node):
     raise Unresolvable('a quoted "<<" key (kustomize drops it; YAML reads it as a key)')
 
 
-def to_data(node, keys=None):
+def to_data(node, keys=None, binary_kept=()):
     """Plain Python data (dict/list/str/int/float/bool/None) for a node tree,
     as go-yaml v3 (kustomize, kpt) reads it: aliases expanded, merge keys
     (`<<`) merged (a key of the mapping itself wins, then the earlier of the
@@ -210,18 +233,24 @@ def to_data(node, keys=None):
 
     Keys are strings, as Kubernetes has them. Shared (aliased) nodes are
     converted once and shared in the result, so an alias never expands here.
-    `keys`: of a mapping, convert only these keys' values.
+    `keys`: of a mapping, convert only these keys' values. `binary_kept`:
+    paths under which a !!binary value is unresolvable, because kustomize
+    keeps its base64 text there (annotations) while kubectl decodes it.
     """
     if node is None:  # an empty text
         return None
     memo = {}
 
     def convert(n, path):
-        known = memo.get(id(n))
+        kept = binary_kept and path.startswith(binary_kept)
+        known = None if kept else memo.get(id(n))
         if known is not None:
             return known
         try:
             if isinstance(n, yaml.ScalarNode):
+                if kept and n.tag == BINARY:
+                    raise Unresolvable("a !!binary value here is read as its base64 text by kustomize and "
+                                       "decoded by kubectl")
                 return scalar_value(n)
             if n.tag not in (MAP, SEQ) and n.tag.startswith(_YAML_TAGS):
                 raise Unresolvable(f"a {'mapping' if isinstance(n, yaml.MappingNode) else 'list'} tagged "

@@ -71,3 +71,22 @@ def test_a_generated_item_is_rendered_from_data_and_updated_as_data():
     assert item.generated and item.body() == "apiVersion: v1\nkind: Service\nmetadata:\n  name: s"
     item.update({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "t"}})
     assert item.name == "t" and item.body().endswith("name: t")
+
+
+def test_an_item_that_cannot_be_edited_in_place_says_so():
+    item = one("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\nx: &d {a: '1'}\ndata:\n  <<: *d  # merged\n")
+    assert item.data["data"] == {"a": "1"}
+    note = item.update({**item.data, "data": {"a": "1", "b": "2"}})
+    assert "without its comments" in note
+    assert one(item.body()).data["data"] == {"a": "1", "b": "2"}
+
+
+def test_a_child_of_a_list_in_a_flow_sequence_is_written_in_flow_style():
+    parsed = reader.read("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: A, metadata: {name: a}},\n"
+                         "  {apiVersion: v1, kind: B, metadata: {name: b}}]\n", plain=True)
+    the_list = parsed.items[0]
+    child = the_list.children[1]
+    child.update({**child.data, "spec": {"on": "yes"}})
+    assert the_list.body() == ("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: A, metadata: {name: a}},\n"
+                               "  {apiVersion: v1, kind: B, metadata: {name: b}, spec: {'on': 'yes'}}]")
+    assert the_list.data["items"][1]["spec"] == {"on": "yes"}

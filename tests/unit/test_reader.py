@@ -234,8 +234,15 @@ def test_a_broken_document_of_a_stream_is_an_error_and_the_others_survive():
 
 # --- decoding stdin --------------------------------------------------------
 
-def test_decode_takes_utf8_drops_a_bom_and_folds_line_breaks():
-    assert reader.decode("\ufeffa: 1\r\nb: 2\rc: é\n".encode()) == "a: 1\nb: 2\nc: é\n"
+def test_decode_takes_utf8_and_drops_a_bom():
+    assert reader.decode("\ufeffa: 1\r\nb: é\n".encode()) == "a: 1\r\nb: é\n"
+
+
+def test_items_are_read_with_lf_line_breaks_and_the_input_remembers_crlf():
+    crlf = reader.read("apiVersion: v1\r\nkind: A\r\nmetadata: {name: a}\r\n")
+    assert crlf.items[0].body() == "apiVersion: v1\nkind: A\nmetadata: {name: a}" and crlf.line_break == "\r\n"
+    mixed = reader.read("apiVersion: v1\r\nkind: A\nmetadata: {name: a}\r")
+    assert mixed.items[0].name == "a" and mixed.line_break == "\n"  # mixed: nothing to restore
 
 
 def test_decode_refuses_invalid_utf8_naming_the_byte_and_oversized_input():
@@ -243,3 +250,101 @@ def test_decode_refuses_invalid_utf8_naming_the_byte_and_oversized_input():
         reader.decode(b"a: \xff\n")
     with pytest.raises(reader.InputError, match="more than the limit"):
         reader.decode(reader.Oversized(reader.MAX_INPUT_BYTES + 1))
+
+
+# --- a List: a wrapper, or a document with children --------------------------
+
+A_LIST = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: a}
+- apiVersion: v1
+  kind: List
+  items: [{apiVersion: v1, kind: Secret, metadata: {name: nested}}]
+"""
+
+
+def test_a_list_alone_is_a_resource_list_but_in_a_plain_stream_a_document_with_children():
+    assert read_ok(A_LIST).fmt == "resourcelist"
+    plain = reader.read(A_LIST, plain=True)
+    assert not plain.errors and plain.fmt == "stream"
+    [the_list] = plain.items
+    assert [(c.kind, c.name) for c in the_list.children] == [("ConfigMap", "a"), ("List", None)]
+    assert [(g.kind, g.name) for g in the_list.children[1].children] == [("Secret", "nested")]
+    assert the_list.children[0].parent is the_list
+
+
+def test_a_list_among_other_documents_is_an_error_unless_the_stream_is_plain():
+    text = A_LIST + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+    assert any("one of them a List" in m for m in messages(reader.read(text)))
+    assert not reader.read(text, plain=True).errors
+
+
+def test_an_item_of_a_list_that_aliases_another_is_an_error_about_the_list():
+    text = ("apiVersion: v1\nkind: List\nmetadata: {name: l}\nitems:\n- {apiVersion: v1, kind: A, metadata: {name: &n a}}\n"
+            "- {apiVersion: v1, kind: B, metadata: {name: *n}}\n")
+    [error] = reader.read(text, plain=True).errors
+    assert "items[1]: alias *n refers to an anchor outside its resource" in error.message
+    assert error.ref == {"apiVersion": "v1", "kind": "List", "name": "l"}
+
+
+def test_only_a_list_has_children():
+    parsed = read_ok("apiVersion: x/v1\nkind: Inventory\nmetadata: {name: i}\nitems: [{kind: A}]\n")
+    assert parsed.items[0].children is None
+
+
+# --- identity with full YAML semantics ----------------------------------------
+
+def test_identity_through_aliases_merge_keys_and_tags_is_read_as_kustomize_reads_it():
+    parsed = read_ok(HEAD + """\
+items:
+- apiVersion: &v apps/v1
+  kind: !!str Deployment
+  metadata:
+    <<: {namespace: agents, labels: {app: merged, decoded: !!binary YWdlbnRz}}
+    name: &n agent
+    annotations: {copy: *n, custom: !thing 123}
+- apiVersion: v1
+  <<: {kind: Secret, metadata: {name: from-a-merge}}
+""")
+    deployment, secret = parsed.items
+    assert (deployment.api_version, deployment.kind, deployment.namespace, deployment.name) == \
+        ("apps/v1", "Deployment", "agents", "agent")
+    assert deployment.labels == {"app": "merged", "decoded": "agents"}
+    assert deployment.annotations == {"copy": "agent", "custom": "123"}
+    assert (secret.kind, secret.name) == ("Secret", "from-a-merge")
+
+
+@pytest.mark.parametrize("value, why", [
+    ("!!binary /w==", "not base64 of UTF-8 text"),
+    ("!!timestamp 2001-12-14", "not read the same by every tool"),
+    ("!!int abc", "not an integer"),
+])
+def test_an_identity_that_cannot_be_read_as_kustomize_reads_it_is_an_error_naming_the_item(value, why):
+    parsed = reader.read(HEAD + f"items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: x, namespace: {value}}}\n")
+    [error] = parsed.errors
+    assert error.message.startswith("metadata.namespace: ") and why in error.message
+    assert error.ref["name"] == "x" and not error.shape
+    assert [i.name for i in parsed.items] == ["x"]  # still written back
+
+
+def test_a_binary_annotation_is_an_error_kustomize_keeps_it_encoded_kubectl_decodes_it():
+    parsed = reader.read("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations: {a: !!binary YQ==}\n")
+    [error] = parsed.errors
+    assert error.message.startswith("metadata.annotations.a: a !!binary value here")
+
+
+def test_errors_say_whether_the_yaml_is_malformed_or_only_of_the_wrong_shape():
+    assert [e.shape for e in reader.read("- a\n").errors] == [True]
+    assert [e.shape for e in reader.read("a: [b\n").errors] == [False]
+
+
+def test_salvage_cuts_a_stream_at_every_document_marker():
+    parsed = reader.read("apiVersion: v1\nkind: A\nmetadata: {name: a}\n--- # next\nkind: B\n  bad: x\n"
+                         "...\n%YAML 1.2\n---\napiVersion: v1\nkind: C\nmetadata: {name: c}\n"
+                         "--- {apiVersion: v1, kind: D, metadata: {name: d}}\n")
+    assert [i.name for i in parsed.items] == ["a", "c", "d"]
+    assert [e.line for e in parsed.errors] == [6]

@@ -79,3 +79,47 @@ def test_the_output_comes_in_pieces_one_per_item():
     parsed = reader.read(text)
     pieces = list(writer.chunks(parsed, parsed.items, []))
     assert len(pieces) == 5 and "".join(pieces) == text
+
+
+def test_a_crlf_stream_comes_back_with_crlf_and_a_resource_list_with_lf():
+    stream = "apiVersion: v1\r\nkind: A\r\nmetadata: {name: a}\r\n"
+    assert written(stream) == stream
+    rl = (HEAD + ITEMS).replace("\n", "\r\n")
+    assert written(rl) == HEAD + ITEMS  # kpt writes the items' files, with LF
+
+
+def test_a_stream_keeps_everything_between_its_documents():
+    # markers with their comments, directives, `...`, comments, blank lines
+    text = ("# Copyright header\n\n%YAML 1.2\n%TAG !e! tag:example.com,2024:\n--- # first\n"
+            "apiVersion: v1\nkind: A\nmetadata: {name: a}\ndata: {x: !e!thing y}\n... # end\n\n"
+            "---\n# Source: b.yaml\napiVersion: v1\nkind: B\nmetadata: {name: b}   \n# trailing comment\n")
+    generated = Item.from_data({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})
+    assert written(text) == text
+    assert written(text, [generated]) == text + "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n"
+
+
+def test_the_dash_line_of_an_item_is_kept_with_the_head_comment_kpt_puts_there():
+    # `kpt fn source` writes a resource's head comment after its dash
+    text = HEAD + "items:\n- # Source: chart/templates/a.yaml\n  apiVersion: v1\n  kind: A\n  metadata: {name: a}\n"
+    generated = Item.from_data({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})
+    assert written(text, [generated]) == text + "- apiVersion: v1\n  kind: Service\n  metadata:\n    name: s\n"
+
+
+def test_a_block_scalar_ending_the_input_keeps_its_value_when_more_follows():
+    last = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  run.sh: |\n    echo hi"
+    generated = Item.from_data({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})
+    assert written(last) == last  # nothing follows: as it came
+    out = written(last, [generated])
+    assert out.startswith(last.replace("run.sh: |", "run.sh: |-") + "\n---\n")
+    entry = HEAD + "items:\n- " + last.replace("\n", "\n  ")
+    assert "    run.sh: |-\n      echo hi\n" in written(entry)
+
+
+def test_a_list_is_written_with_its_changed_child_and_the_rest_as_it_was():
+    text = ("apiVersion: v1\nkind: List\nitems:\n# the first\n- apiVersion: v1  # kept\n  kind: ConfigMap\n"
+            "  metadata: {name: a}\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: b}\n")
+    parsed = reader.read(text, plain=True)
+    child = parsed.items[0].children[0]
+    child.update({**child.data, "data": {"k": "v"}})
+    assert writer.write(parsed, parsed.items, []) == text.replace("  metadata: {name: a}\n",
+                                                                  "  metadata: {name: a}\n  data:\n    k: v\n")

@@ -17,7 +17,7 @@ from .errors import InputError, TooMuch, from_yaml_error
 from .limits import ALIAS_RATIO, MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_INPUT_BYTES, MAX_ITEMS, MAX_METADATA_NODES
 from .parsed import Parsed
 from .salvage import looks_like_a_resource_list, salvage
-from .source import Oversized, decode
+from .source import Oversized, decode, line_breaks
 
 __all__ = [
     "ALIAS_RATIO", "MAX_ALIAS_EXPANSION", "MAX_DEPTH", "MAX_INPUT_BYTES", "MAX_ITEMS", "MAX_METADATA_NODES",
@@ -32,7 +32,14 @@ def read(text, plain=False):
     given apart (`--config`): a `kind: List` is then a document like any
     other (its items its `children`), not a ResourceList to unwrap."""
     if not text or text.isspace():  # not text.strip(): that would copy the whole input
-        return Parsed("resourcelist", errors=[InputError("input is empty: expected a ResourceList on stdin")])
+        return Parsed("resourcelist", errors=[InputError("input is empty: expected a ResourceList on stdin", shape=True)])
+    text, line_break = line_breaks(text)
+    parsed = _read(text, plain)
+    parsed.line_break = line_break
+    return parsed
+
+
+def _read(text, plain):
     try:
         return read_stream(text, plain=plain)
     except TooMuch as err:

@@ -73,10 +73,10 @@ def read_document(walk, wrappers):
         if key == "items" and not _is_null(value):
             # Reading it as no items would tell kpt the package is now empty.
             doc.errors.append(InputError("items is not a list: a ResourceList holds its resources "
-                                         "as a list under items", value.start_mark.line + 1))
+                                         "as a list under items", value.start_mark.line + 1, shape=True))
         elif key == "functionConfig" and not _is_null(value):
             # Running with the defaults would ignore what the caller asked for.
-            doc.errors.append(InputError("functionConfig is not a mapping", value.start_mark.line + 1))
+            doc.errors.append(InputError("functionConfig is not a mapping", value.start_mark.line + 1, shape=True))
         return None
 
     root = doc.item = read_item(walk, first, root_key)
@@ -102,18 +102,18 @@ def assemble(text, docs, wrappers, errors):
     `errors`: about single items, found on the way."""
     docs = [d for d in docs if not d.is_null]
     if not docs:  # only comments, `---` or `~`: writing nothing back would empty a kpt package
-        return Parsed("resourcelist", errors=[InputError("input holds no YAML document: expected a ResourceList")])
+        return Parsed("resourcelist", errors=[InputError("input holds no YAML document: expected a ResourceList", shape=True)])
     if len(docs) == 1 and docs[0].item.kind in wrappers:
         return _resource_list(text, docs[0], errors)
     errors = [
         InputError(f"the input holds {len(docs)} documents, one of them a {d.item.kind}: expected one ResourceList "
-                   "(or, with --config, a stream of resources)", d.item.line)
+                   "(or, with --config, a stream of resources)", d.item.line, shape=True)
         for d in docs
         if d.item.kind in wrappers and d.items is not None
     ][:1] + errors
     errors += [
         InputError("document is not a mapping: a KRM resource is a mapping with apiVersion, kind and metadata",
-                   d.item.line)
+                   d.item.line, shape=True)
         for d in docs
         if not d.item.is_mapping
     ]
@@ -128,7 +128,7 @@ def _resource_list(text, rl, errors):
         raise rl.crossings[0][1]
     errors = [
         InputError(f"items[{i}] is not a mapping: a KRM resource is a mapping with apiVersion, kind and metadata",
-                   it.line)
+                   it.line, shape=True)
         for i, it in enumerate(rl.items)
         if not it.is_mapping
     ] + errors

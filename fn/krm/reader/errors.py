@@ -8,12 +8,15 @@ from . import limits
 class InputError(Exception):
     """Input the function cannot read; carries the 1-based line where known."""
 
-    def __init__(self, message, line=None, where=None, ref=None):
+    def __init__(self, message, line=None, where=None, ref=None, shape=False):
         super().__init__(message)
         self.message = message
         self.line = line
         self.where = where  # e.g. "items[3]"
         self.ref = ref      # resourceRef, when the broken part says what it is
+        # Valid YAML of the wrong shape for KRM (a document that is not a
+        # mapping, items that are not a list, ...), not malformed YAML.
+        self.shape = shape
 
     def describe(self):
         parts = [p for p in (self.where, f"line {self.line}" if self.line else None) if p]

@@ -80,12 +80,12 @@ def _resolve_identity(walk, item):
     an item whose identity uses aliases, merge keys or tags; an error about
     the item when one of them cannot be read so."""
     try:
-        data = yamlio.to_data(item.node, keys=IDENTITY_KEYS)
+        data = yamlio.to_data(item.node, keys=IDENTITY_KEYS, binary_kept=("metadata.annotations",))
     except yaml.YAMLError:
         return  # not readable on its own: the alias that reaches out is the error
     except yamlio.Unresolvable as err:
-        walk.errors.append(InputError(f"{err.path or 'the resource'}: {err.why}, which kustomize and kubectl "
-                                      "read differently or not at all: refusing to guess this resource's identity",
+        walk.errors.append(InputError(f"{err.path or 'the resource'}: {err.why}; kustomize and kubectl do not read "
+                                      "it alike, if at all: refusing to guess this resource's identity",
                                       item.line, ref=item.ref()))
         return
     finally:

@@ -8,7 +8,8 @@ class Parsed:
     ResourceList; items: [Item]; function_config: Item or None;
     errors: [InputError] for the parts that could not be read (the rest of
     the input is still in `items`); dash_prefix: the `- ` the items of a
-    ResourceList stand after.
+    ResourceList stand after; line_break: the input's, "\r\n" when every
+    line break of it was one (the text the items hold has LF).
     """
 
     def __init__(self, fmt, header=None, items=None, function_config=None, errors=None, dash_prefix="- "):
@@ -18,3 +19,4 @@ class Parsed:
         self.function_config = function_config
         self.errors = errors or []
         self.dash_prefix = dash_prefix
+        self.line_break = "\n"

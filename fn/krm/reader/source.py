@@ -15,7 +15,8 @@ class Oversized:
 
 
 def decode(data):
-    """Text from stdin bytes: UTF-8 (a BOM is dropped), line breaks as LF."""
+    """Text from stdin bytes: UTF-8, a BOM dropped. Its line breaks are
+    left as they are: the reader reads them as LF (see `line_breaks`)."""
     if isinstance(data, Oversized) or len(data) > limits.MAX_INPUT_BYTES:
         raise InputError(f"input is {len(data)} bytes, more than the limit of {limits.MAX_INPUT_BYTES}")
     try:
@@ -24,11 +25,19 @@ def decode(data):
         raise InputError(f"input is not valid UTF-8 (byte {err.start}): {err.reason}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    # libyaml folds CR and CRLF to LF inside values anyway; normalizing here
-    # keeps every offset we compute on one kind of line break.
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def line_breaks(text):
+    """(text with LF line breaks, the line break it had): CRLF when every
+    line break was one, else LF. libyaml folds CR and CRLF to LF inside
+    values anyway; one kind of line break keeps every offset we compute on
+    the text simple."""
+    if "\r" not in text:
+        return text, "\n"
+    crlf = text.count("\r\n")
+    uniform = crlf == text.count("\r") == text.count("\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), "\r\n" if uniform else "\n"
 
 
 class Pieces:

@@ -1,0 +1,1 @@
+"""Outside oracles for the tests: other people's implementations, behind small adapters."""
