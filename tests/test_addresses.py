@@ -1,26 +1,27 @@
 """Every address form of IPv4, in the generated proxy policy and in the
 analysis: an IPv6 address that reaches a forbidden IPv4 address is
-forbidden. The oracle decodes addresses with Python's own ipaddress
-(`ipv4_mapped`, `sixtofour`, `teredo`) and RFC 6052's layout, apart from
-fn/addresses.py, and evaluates the generated policy with the netpol model."""
+forbidden. The oracle (tests/oracles/addresses.py) decodes addresses with
+Python's own ipaddress and RFC 6052's layout, apart from fn/addresses.py;
+the generated policy is evaluated with the netpol model."""
 
 import ipaddress
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pipelock_companion import addresses
 from pipelock_companion import conventions as C
 from pipelock_companion.topology import policy_rules
 from pipelock_companion.verify import netpol
 from pipelock_companion.verify import reachability as R
 
+from oracles.addresses import LOCAL_NAT64, NAT64
+from oracles.addresses import forbidden as forbidden_by_oracle
+
 IP = ipaddress.ip_address
 NET = ipaddress.ip_network
 PROXY = {"app": "proxy"}
-NAT64 = NET("64:ff9b::/96")
-LOCAL_NAT64 = NET("64:ff9b:1::/48")
-COMPATIBLE = NET("::/96")
 
 
 # -- reading CIDRs as the API server does ------------------------------------
@@ -81,34 +82,6 @@ def test_images_of_an_ipv4_range():
     forbidden = addresses.forbidden_networks([metadata])
     assert LOCAL_NAT64 in forbidden and NET("2001::/32") in forbidden
     assert addresses.forbidden_networks([NET("fc00::/7")]) == [NET("fc00::/7")]  # no IPv4: nothing to translate
-
-
-def reaches(ip):
-    """The IPv4 addresses an IPv6 address may reach, decoded independently:
-    'any' when the place of the IPv4 address is not fixed."""
-    if ip.version == 4:
-        return [ip]
-    if ip.ipv4_mapped is not None:
-        return [ip.ipv4_mapped]
-    if ip in LOCAL_NAT64:
-        return "any"
-    if ip.teredo is not None:
-        return "any"  # the client address is obfuscated, and anyone's
-    if ip.sixtofour is not None:
-        return [ip.sixtofour]
-    if ip in NAT64 or ip in COMPATIBLE:
-        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
-    return []
-
-
-def forbidden_by_oracle(ip, deny):
-    networks = [NET(c) for c in deny]
-    if any(ip.version == n.version and ip in n for n in networks):
-        return True
-    targets = reaches(ip)
-    if targets == "any":
-        return any(n.version == 4 for n in networks)
-    return any(t in n for t in targets for n in networks if n.version == 4)
 
 
 def addresses_near(networks):

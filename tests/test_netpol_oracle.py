@@ -37,7 +37,7 @@ from pipelock_companion.verify import reachability as R
 from pipelock_companion.verify.netpol import EGRESS, INGRESS, NAME_LABEL, PROTOCOLS, Pod, PolicySet
 
 from oracles import nca
-from test_addresses import forbidden_by_oracle
+from oracles.addresses import forbidden as forbidden_by_oracle
 
 IP = ipaddress.ip_address
 EXAMPLES = int(os.environ.get("PIPELOCK_ORACLE_EXAMPLES", "0"))
@@ -449,7 +449,7 @@ def is_pod(endpoint, namespace, labels):
         and all(endpoint.labels.get(k) == v for k, v in labels.items())
 
 
-def dns(endpoint, port, protocol):
+def dns(endpoint, port, _protocol):
     """Port 53 of the DNS pods, any protocol: it reaches the DNS and nothing else."""
     return port == 53 and is_pod(endpoint, "kube-system", DNS_LABELS)
 

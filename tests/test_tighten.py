@@ -8,9 +8,10 @@ import copy
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_reachability import ALL_REQUESTS, FIXED_UNIVERSE, GRID, POLICY_SPECS, o_allowing, o_rules, policy
+
 from pipelock_companion.verify import tighten
 from pipelock_companion.verify.netpol import EGRESS, INGRESS, Pod
-from test_reachability import ALL_REQUESTS, FIXED_UNIVERSE, GRID, POLICY_SPECS, o_allowing, o_rules, policy
 
 PODS = [p for p in FIXED_UNIVERSE if isinstance(p, Pod)]
 PEERS = FIXED_UNIVERSE[::3]  # a third of the universe as the other end: every kind of endpoint occurs
