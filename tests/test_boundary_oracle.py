@@ -158,7 +158,7 @@ TIGHTEN_SPECS = st.builds(
     selectors(KEYS, VALUES), POLICY_TYPES, maybe_list(rules("from", PEERS)), maybe_list(rules("to", PEERS)))
 
 
-@examples(40)
+@examples(25)
 @given(st.lists(TIGHTEN_SPECS, min_size=1, max_size=2), NAMESPACE_LABELS)
 def test_tighten_never_widens_by_nca(specs, namespaces):
     before = [policy(f"p{i}", s) for i, s in enumerate(specs)]
