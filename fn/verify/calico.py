@@ -240,7 +240,8 @@ def _endpoint_peers(side, field, namespace, accounts, context):
         if namespace is not None and ns_tree is None and set_namespace not in (None, namespace):
             continue
         for text in nets:
-            block = netpol.compile_block({"cidr": text}, field, _Silent())
+            # the NetworkSet's own problems are not the policy's
+            block = netpol.compile_block({"cidr": text}, field, netpol.Where("", []))
             if block is not None:
                 peers.append(Peer(len(peers), block=block, field=field))
     return peers
@@ -248,16 +249,6 @@ def _endpoint_peers(side, field, namespace, accounts, context):
 
 def _selector(requirements):
     return krm_selector.Selector({}, tuple(requirements))
-
-
-class _Silent:
-    """A Where for NetworkSet nets: their problems are not the policy's."""
-
-    def problem(self, field, reason):
-        pass
-
-    def note(self, field, reason):
-        pass
 
 
 def _ports(rule, destination):

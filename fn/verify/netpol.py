@@ -154,13 +154,15 @@ def compile_selector(raw, field, where):
 # -- ipBlocks ---------------------------------------------------------------
 
 class Block:
-    """An ipBlock: a network minus its `excepts`."""
+    """An ipBlock: a network minus its `excepts`. Immutable: one Block may
+    stand for every ipBlock written the same way."""
 
-    __slots__ = ("network", "excepts")
+    __slots__ = ("network", "excepts", "spans")
 
     def __init__(self, network, excepts=()):
         self.network = network
         self.excepts = tuple(excepts)
+        self.spans = None  # its addresses as intervals, once the witness search has asked
 
     def contains(self, ip):
         ip = addresses.wire_address(ip)
@@ -170,6 +172,9 @@ class Block:
 
     def __repr__(self):
         return f"Block({self.network} except {list(map(str, self.excepts))})"
+
+
+_BLOCKS: dict = {}  # (cidr, excepts) -> Block, for the ipBlocks that compile without a word
 
 
 def compile_block(raw, field, where):
@@ -182,6 +187,19 @@ def compile_block(raw, field, where):
     if not isinstance(raw, dict):
         where.problem(field, "ipBlock must be a mapping: it matches nothing")
         return None
+    excepts = raw.get("except") or []
+    key = (raw.get("cidr"), tuple(excepts)) if isinstance(excepts, list) \
+        and all(isinstance(t, str) for t in (raw.get("cidr"), *excepts)) else None
+    if key is not None and key in _BLOCKS:
+        return _BLOCKS[key]
+    before = len(where.problems)
+    block = _compile_block(raw, field, where)
+    if key is not None and block is not None and len(where.problems) == before and len(_BLOCKS) < 10_000:
+        _BLOCKS[key] = block
+    return block
+
+
+def _compile_block(raw, field, where):
     network = _network(raw.get("cidr"), f"{field}.cidr", where)
     if network is None:
         where.problem(f"{field}.cidr", f"{raw.get('cidr')!r} is not a CIDR: the ipBlock matches nothing")

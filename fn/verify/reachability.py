@@ -77,7 +77,7 @@ class Permit:
     or any endpoint whose address is in `blocks`; on `ports` (None = all).
     Invalid entries permit nothing and are listed in `problems`."""
 
-    __slots__ = ("namespace", "labels", "blocks", "ports", "problems")
+    __slots__ = ("namespace", "labels", "blocks", "ports", "problems", "_spans")
 
     def __init__(self, namespace=None, labels=None, blocks=None, ports=None, problems=()):
         self.namespace = namespace
@@ -85,6 +85,14 @@ class Permit:
         self.blocks = blocks
         self.ports = ports
         self.problems = list(problems)
+        self._spans = None
+
+    def spans(self):
+        """The permitted addresses as intervals (computed once: the forbidden
+        ranges' permit is shared by every agent)."""
+        if self._spans is None:
+            self._spans = intervals.of_blocks(self.blocks)
+        return self._spans
 
     @classmethod
     def pods(cls, namespace, labels, ports=None):
@@ -251,7 +259,7 @@ class _Question:
     witness values every rule's search starts from."""
 
     __slots__ = ("check", "direction", "guarded", "role", "permits", "namespaces", "bound", "preferred_ports",
-                 "base_ports", "taken", "address_permits")
+                 "base_ports", "taken", "address_permits", "covered")
 
     def __init__(self, check, direction, guarded, role, permits, namespaces, bound, preferred_ports=_PREFERRED_PORTS):
         self.check = check
@@ -265,7 +273,8 @@ class _Question:
         self.base_ports: set = set()
         self.taken = {guarded.namespace, *guarded.labels.values()}
         # (permit, its addresses as intervals) for the permits of addresses
-        self.address_permits = [(p, intervals.of_blocks(p.blocks)) for p in permits if p.blocks is not None]
+        self.address_permits = [p for p in permits if p.blocks is not None]
+        self.covered: dict = {}  # which address permits apply -> their union
         for permit in permits:
             _add_port_points(permit.ports, self.base_ports)
             self.taken.add(permit.namespace)
@@ -408,10 +417,19 @@ def _address_witness(peer, port, protocol, destination, question):
     """The address the peer (None: every address) allows for this request
     and no address permit covers: a preferred one if any is, else the
     lowest. At most one."""
-    allowed = intervals.EVERYTHING if peer is None else intervals.of_blocks([peer.block])
-    covered = [spans for permit, spans in question.address_permits
-               if permit.covers_port(port, protocol, destination)]
-    leaks = intervals.subtract(allowed, intervals.union(covered))
+    if peer is None:
+        allowed = intervals.EVERYTHING
+    else:
+        if peer.block.spans is None:
+            peer.block.spans = intervals.of_blocks([peer.block])
+        allowed = peer.block.spans
+    applying = tuple(i for i, permit in enumerate(question.address_permits)
+                     if permit.covers_port(port, protocol, destination))
+    covered = question.covered.get(applying)
+    if covered is None:
+        covered = question.covered[applying] = intervals.union(
+            [question.address_permits[i].spans() for i in applying])
+    leaks = intervals.subtract(allowed, covered)
     for ip in _PREFERRED_IPS:
         if intervals.contains(leaks, ip):
             yield ip
