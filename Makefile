@@ -1,23 +1,101 @@
-# The two commands of the README. Everything runs in a local virtualenv
-# (.venv), so a fresh clone needs only python3 (>= 3.10), kpt and kubectl.
+# The two commands of the README. Everything runs in local virtualenvs, so a
+# fresh clone needs only python3 (>= 3.10), kpt and kubectl; `make test` sets
+# up the container engine itself (ci/engine-setup: podman, via apt-get).
+#
+#   make test    the suite twice: on the locked dependencies (hashes checked),
+#                then on the newest ones pyproject.toml allows
+#   make lock    regenerate requirements/*.txt after changing a dependency
 PYTHON ?= python3
 VENV ?= .venv
+LATEST ?= .venv-latest
+LOWEST ?= .venv-lowest
 BIN := $(VENV)/bin
+PIP := -m pip --disable-pip-version-check
+PYTEST := -m pytest
 
-.PHONY: test demo bench clean
+.PHONY: test deps lint engine checkov test-locked test-latest test-lowest lock bench clean
+
+test: test-locked test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Install the function with its test extras and run the whole suite.
-test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	$(BIN)/python -m pytest
+# The locked set, every file checked against its hash; the function itself
+# editable, built with the locked setuptools. `pip check` fails when
+# pyproject.toml asks for something the lock does not give (run `make lock`).
+deps: $(BIN)/python
+	$(BIN)/python $(PIP) install --quiet --require-hashes -r requirements/build.txt -r requirements/test.txt
+	$(BIN)/python $(PIP) install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python $(PIP) check
+
+# Linters and type checks, one line each, on the locked set (their packages
+# go in the test extra), e.g. `$(BIN)/python -m ruff check fn tests`.
+lint: deps
+
+# podman and the base image for the container-path tests: apt-get only for
+# a missing tool, the base image cached (ci/engine-setup says how).
+engine:
+	ci/engine-setup >/dev/null
+
+# checkov (tests/test_checkov.py) in its own virtualenv, from its own lock,
+# hashes checked: it pins networkx<2.7 and packaging<24, which the test
+# extra cannot share. The test runs $(CHECKOV_VENV)/bin/checkov.
+CHECKOV_VENV ?= .venv-checkov
+checkov:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python $(PIP) install --quiet --require-hashes -r requirements/checkov.txt
+
+# PIPELOCK_ENGINE=required: the container tests fail instead of skipping
+# when the engine does not work.
+test-locked: deps lint engine checkov
+	PIPELOCK_ENGINE=required $(BIN)/python $(PYTEST)
+
+# The newest releases pyproject.toml allows, resolved afresh each run, so a
+# new release that breaks the function fails here before a user sees it.
+# The container tests skip (PIPELOCK_ENGINE=skip): the image is built from
+# the lock, and the locked run has just run them.
+test-latest: checkov
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python $(PIP) install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	$(LATEST)/bin/python $(PIP) check
+	@$(LATEST)/bin/python $(PIP) freeze --exclude-editable | tr '\n' ' ' | sed 's/^/newest: /; s/ $$/\n/'
+	PIPELOCK_ENGINE=skip $(LATEST)/bin/python $(PYTEST)
+
+# The lowest versions pyproject.toml allows (not part of `make test`): run it
+# after changing a lower bound.
+test-lowest:
+	rm -rf $(LOWEST) && $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python $(PIP) install --quiet uv==$(UV_VERSION)
+	$(LOWEST)/bin/uv pip compile --quiet --python $(LOWEST)/bin/python pyproject.toml --extra test \
+	  --resolution lowest-direct --no-header \
+	  -o $(LOWEST)/lowest.txt
+	$(LOWEST)/bin/python $(PIP) install --quiet --only-binary=:all: -r $(LOWEST)/lowest.txt
+	$(LOWEST)/bin/python $(PIP) install --quiet --no-deps -e .
+	$(LOWEST)/bin/python $(PIP) check
+	PIPELOCK_ENGINE=skip $(LOWEST)/bin/python $(PYTEST)
+
+# The locks: exact versions and the hashes of every file of each, for every
+# Python >= 3.10 (--universal), from pyproject.toml: runtime.txt (the image),
+# test.txt (the suite), build.txt ([build-system] requires). To add a
+# dependency: one line in pyproject.toml, then `make lock`, and commit both.
+# `make lock` keeps the pinned versions that still fit pyproject.toml;
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release.
+UV_VERSION := 0.13.9
+LOCK_TOOL := .venv-lock
+LOCK := $(LOCK_TOOL)/bin/uv pip compile --quiet --universal --python-version 3.10 --generate-hashes \
+  --custom-compile-command 'make lock' $(LOCK_ARGS)
+lock:
+	test -x $(LOCK_TOOL)/bin/uv || { $(PYTHON) -m venv $(LOCK_TOOL) && \
+	  $(LOCK_TOOL)/bin/python $(PIP) install --quiet uv==$(UV_VERSION); }
+	$(LOCK) pyproject.toml -o requirements/runtime.txt
+	$(LOCK) pyproject.toml --extra test -o requirements/test.txt
+	$(LOCK) pyproject.toml --extra checkov -o requirements/checkov.txt
+	$(LOCK_TOOL)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	  | $(LOCK) - -o requirements/build.txt
 
 # The benchmark report (issue 7): prints figures and ratios, never fails.
-bench: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+bench: deps
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LATEST) $(LOWEST) $(LOCK_TOOL) $(CHECKOV_VENV) build *.egg-info .pytest_cache .hypothesis

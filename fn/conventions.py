@@ -65,12 +65,17 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 PROXY_CONTAINER = "pipelock"  # also the name of a legacy in-pod sidecar
 PROXY_PORT = 8888
 METRICS_PORT = 9091
-DNS_PORT = 53
+DNS_PORT = 53  # the default; spec.dns.ports (OpenShift's CoreDNS pods listen on 5353)
 CONFIG_DIR = "/etc/pipelock"
 CONFIG_FILE = "pipelock.yaml"
 # Not under CONFIG_DIR: a mount point cannot be made inside a read-only
-# ConfigMap volume.
+# ConfigMap volume. The CA files get fixed names there (volume items), so
+# the Pipelock config does not depend on the Secret's key names.
 TLS_DIR = "/etc/pipelock-tls"
+# With the certificate in a ConfigMap (upstream's recipe), it has its own volume.
+TLS_CERT_DIR = "/etc/pipelock-tls-cert"
+CA_CERT_FILE = "ca.pem"        # `pipelock tls init`'s names
+CA_KEY_FILE = "ca-key.pem"
 # The Pipelock image is FROM scratch: the binary, no shell.
 BINARY = "/pipelock"
 # `nobody`: the proxy and probe pods run as this non-root UID and GID.
@@ -80,6 +85,25 @@ NOBODY = 65534
 PROXY_ENV = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 NO_PROXY_ENV = ("NO_PROXY", "no_proxy")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+# With TLS interception: the trust every routed container gets. An init
+# container writes the public roots plus the Pipelock CA certificate (never
+# the key) into an emptyDir that every container mounts read-only.
+TRUST_CONTAINER = "pipelock-trust"
+TRUST_VOLUME = "pipelock-trust"        # the emptyDir
+CA_SOURCE_VOLUME = "pipelock-ca-cert"  # the certificate alone, for the init container
+TRUST_DIR = "/etc/pipelock-trust"
+CA_SOURCE_DIR = "/etc/pipelock-ca-cert"
+TRUST_BUNDLE_FILE = "ca-bundle.crt"    # public roots + the Pipelock CA
+TRUST_CA_FILE = "pipelock-ca.crt"      # the Pipelock CA alone
+# These replace the default roots, so they get the combined bundle:
+# OpenSSL (Python ssl/urllib/httpx, curl, Ruby) and Go; requests; curl;
+# git over GnuTLS (Debian's git), which reads no SSL_CERT_FILE.
+TRUST_BUNDLE_ENV = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO")
+# Node adds this file to its own roots: the CA alone.
+TRUST_EXTRA_ENV = ("NODE_EXTRA_CA_CERTS",)
+# Where the trust image keeps its public roots (Alpine's ca-certificates-bundle).
+PUBLIC_ROOTS = "/etc/ssl/certs/ca-certificates.crt"
 
 # -- addresses ------------------------------------------------------------------
 # Never reachable from the proxy, whatever spec.proxyEgress.denyCIDRs says:
@@ -131,15 +155,41 @@ DEFAULT_PROXY_EGRESS_PORTS = (80, 443)
 DEFAULT_DNS_NAMESPACE = "kube-system"
 DEFAULT_DNS_POD_LABELS = {"k8s-app": "kube-dns"}
 DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+# What the input can show of other DNS setups (docs/dns.md).
+NODE_LOCAL_DNS_LABELS = {"k8s-app": "node-local-dns"}
+NODE_LOCAL_DNS_NAME = "node-local-dns"
+NODE_LOCAL_DNS_DEFAULT_IP = "169.254.20.10"
+OPENSHIFT_DNS_NAMESPACE = "openshift-dns"
+OPENSHIFT_DNS_POD_LABELS = {"dns.operator.openshift.io/daemonset-dns": "default"}
+OPENSHIFT_DNS_PORT = 5353
 
 # -- the Pipelock image -----------------------------------------------------------
 DEFAULT_IMAGE = "ghcr.io/luckypipewrench/pipelock"
+# Pipelock's releases tag images with the version without its `v`
+# (GoReleaser's .Version): 2.2.0, never v2.2.0.
 DEFAULT_PIPELOCK_VERSION = "2.2.0"
+# Published with every release beside the proxy image: Alpine (sh, cat, the
+# public roots) plus the binary, USER 65534. It builds the agents' trust bundle.
+DEFAULT_TRUST_IMAGE = "ghcr.io/luckypipewrench/pipelock-init"
+# Go's int and int64 on the platforms Pipelock publishes (amd64, arm64).
+GO_INT_MAX = 2**63 - 1
 
 # -- the live probes ----------------------------------------------------------------
 DEFAULT_PROBE_IMAGE = "curlimages/curl:8.11.1"
 DEFAULT_PROBE_URL = "https://example.com"
 DEFAULT_PROBE_TCP = "1.1.1.1:443"
+
+# -- upstream's `pipelock init sidecar` ---------------------------------------------
+# Pipelock v2.2.0's Defaults().APIAllowlist (internal/config/config.go), which
+# `init sidecar --preset strict` writes when no allowlist is given. Quoted in
+# the strict-preset error: it is the migration path, not our default.
+UPSTREAM_DEFAULT_ALLOWLIST = (
+    "*.anthropic.com", "*.openai.com", "api.telegram.org", "*.discord.com", "gateway.discord.gg",
+    "*.slack.com", "github.com", "*.github.com", "*.githubusercontent.com", "registry.npmjs.org",
+)
+# Its sidecar canary: a synthetic AWS access key ID in a URL, split so that
+# no file of ours trips a secret scanner (internal/cli/setup/sidecar_canary.go).
+CANARY_KEY = "AKIA" + "IOSFODNN7CANARY1"
 
 
 class Role:

@@ -16,7 +16,7 @@ from .krm import item as item_mod
 from .krm import resid, yamlio
 from .krm import results as R
 from .probes import job as probe_job
-from .topology import companions, patch, rollout
+from .topology import ca_material, canary, cluster_dns, companions, patch, pipelock_config, rollout
 from .verify import boundary, tighten
 
 GENERATE, VERIFY, PROBES = "generate", "verify", "probes"
@@ -90,9 +90,15 @@ def patch_workloads(state):
 def _patch(agent, settings):
     item = agent.item
     if item.annotations.get(C.TOPOLOGY) == C.TOPOLOGY_VALUE:
-        return [R.Result(f"{item.kind} {item.name} is already managed ({C.TOPOLOGY}: {C.TOPOLOGY_VALUE}); "
-                         "left as it is, its companion objects refreshed. Remove the annotation to patch it again",
-                         R.INFO, item.ref(), file=item.file())]
+        out = [R.Result(f"{item.kind} {item.name} is already managed ({C.TOPOLOGY}: {C.TOPOLOGY_VALUE}); "
+                        "left as it is, its companion objects refreshed. Remove the annotation to patch it again",
+                        R.INFO, item.ref(), file=item.file())]
+        if settings.agent_trust and not patch.has_trust(item.data, agent.kind):
+            out.append(R.Result(
+                f"{item.kind} {item.name} was patched without the Pipelock CA trust (spec.tls was off then), so its "
+                "HTTPS calls will fail verification once the proxy intercepts. Remove the annotation "
+                f"{C.TOPOLOGY} to patch it again", R.WARNING, item.ref(), file=item.file()))
+        return out
     new, findings = patch.patch(item.data, agent, settings)
     if settings.rollout.depends_on:
         rollout.workload_depends_on(new, agent)
@@ -219,6 +225,25 @@ def _owned_by_orchestrator(key):
         item_mod.LEGACY_PATH_ANNOTATION, item_mod.LEGACY_INDEX_ANNOTATION)
 
 
+def check_cluster(state):
+    """What the input shows against the settings: the CA objects spec.tls
+    names, and the cluster's DNS setup (warnings)."""
+    if state.agents:
+        resources = state.resources
+        state.report(ca_material.check(resources, state.agents, state.settings)
+                     + cluster_dns.warnings(resources, state.settings))
+
+
+def run_canary(state):
+    """`pipelock init sidecar`'s canary over each generated config, one
+    result per distinct verdict."""
+    seen: dict = {}
+    for agent in state.agents:
+        found = canary.result(pipelock_config.document(agent, state.settings))
+        seen.setdefault((found.severity, found.message), found)
+    state.report(list(seen.values()))
+
+
 def tighten_policies(state):
     state.report(tighten.tighten(state.resources, state.agents, state.settings))
 
@@ -285,9 +310,10 @@ def replace_with_probes(state):
 
 
 MODES = {
-    GENERATE: (check_unique_ids, select_workloads, plan, patch_workloads, generate, tighten_policies,
-               verify_boundary, summarize),
-    VERIFY: (check_unique_ids, find_managed, check_selected_are_managed, verify_boundary, summarize_verification),
+    GENERATE: (check_unique_ids, select_workloads, plan, check_cluster, patch_workloads, generate, run_canary,
+               tighten_policies, verify_boundary, summarize),
+    VERIFY: (check_unique_ids, find_managed, check_selected_are_managed, check_cluster, verify_boundary,
+             summarize_verification),
     PROBES: (check_unique_ids, find_probe_targets, replace_with_probes),
 }
 

@@ -44,8 +44,15 @@ def process_text(text, config_text=None, mode=None, config_problem=None):
     they are consumed, so a caller writing them never holds the whole output.
     `mode` overrides the functionConfig's spec.mode (the subcommands)."""
     results = [config_problem] if config_problem is not None else []
-    parsed = reader.Parsed("resourcelist", errors=[text]) if isinstance(text, reader.InputError) \
-        else reader.read(text, plain=config_text is not None or config_problem is not None)
+    plain = config_text is not None or config_problem is not None
+    if isinstance(text, reader.InputError):
+        parsed = reader.Parsed("resourcelist", errors=[text])
+    elif plain and (not text or text.isspace()):
+        # A plain stream of no resources: kustomize runs an exec plugin
+        # listed under generators: with nothing on stdin.
+        parsed = reader.Parsed("stream")
+    else:
+        parsed = reader.read(text, plain=plain)
     if parsed.fmt == "stream" and config_text is None and mode != pipeline.PROBES \
             and not any(i.is_mapping and i.kind for i in parsed.items):
         # Neither a ResourceList nor a stream of resources: answer as the KRM

@@ -11,6 +11,7 @@ from . import workloads
 from .krm import results as R
 from .krm import selector
 from .krm.item import LOCAL_CONFIG
+from .settings import checks
 from .topology import names
 from .topology.agent import Agent
 
@@ -225,7 +226,14 @@ def _agent_for_item(item, settings, total):
         path = f"metadata.annotations[{C.PROXY_NAME}]" if explicit is not None else "metadata.name"
         return problem(f"{err}; set {C.PROXY_NAME} to a name that starts with a letter", path,
                        str(explicit) if explicit is not None else item.name)
-    identity = item.annotations.get(C.AGENT_IDENTITY) or (ref.agent_identity if ref is not None else None)
+    annotated = item.annotations.get(C.AGENT_IDENTITY)
+    if annotated is not None:
+        why = checks.identity_problem(str(annotated))
+        if why:
+            return problem(f"{kind} {item.name}: annotation {C.AGENT_IDENTITY} {why}: set an identity, or remove "
+                           f"the annotation for the default {kind.lower()}/{item.name}",
+                           f"metadata.annotations[{C.AGENT_IDENTITY}]", str(annotated))
+    identity = annotated or (ref.agent_identity if ref is not None else None)
     if not identity and settings.agent_identity:
         if total > 1:
             return None, [R.Result(

@@ -174,3 +174,20 @@ def test_an_error_stops_kubectl_kustomize_and_says_why(tmp_path):
     assert proc.returncode != 0
     assert "no workload in the input is selected" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_the_plugin_works_as_a_kustomize_generator(tmp_path):
+    """Under generators: the legacy exec plugin gets its config file and an
+    empty stdin: it generates the companions of the workloads it names."""
+    home = tmp_path / "plugins"
+    assert _install(str(home), env=_clean_env()).returncode == 0
+    folder = tmp_path / "generator"
+    folder.mkdir()
+    (folder / "companions.yaml").write_text(
+        "apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: companions\n"
+        "spec:\n  workloads:\n  - kind: Deployment\n    name: research-agent\n    namespace: agents\n"
+        "    podLabels: {app: research-agent}\n")
+    (folder / "kustomization.yaml").write_text("generators:\n- companions.yaml\n")
+    proc = _kustomize(folder, _clean_env(KUSTOMIZE_PLUGIN_HOME=str(home)))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(_kinds_names(proc.stdout)) == sorted(COMPANIONS)

@@ -22,12 +22,16 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "fn" / "probes" / "probe.sh"
 LOOPBACK = "127.0.0.1"
 SECRET = "AKIAIOSFODNN7EXAMPLE"
-PROBES = ["raw-tcp", "env-clear", "no-proxy", "via-proxy", "secret-blocked"]
-LOOPBACK_ADDRESS = re.compile(r"(^|//)127\.0\.0\.1(:|/|$)")
+PROBES = ["dns", "raw-tcp", "env-clear", "no-proxy", "via-proxy", "secret-blocked", "tls-intercept", "tls-passthrough"]
+# Without TLS interception settings the TLS probes have nothing to check.
+TLS_PROBES = {"tls-intercept", "tls-passthrough"}
+# 127.0.0.1, or a name under .invalid, which never resolves (RFC 6761): the
+# stand-in proxy alone maps such names, to loopback listeners.
+LOOPBACK_ADDRESS = re.compile(r"(^|//)(127\.0\.0\.1|[a-z0-9.-]+\.invalid)(:|/|$)")
 LINE = re.compile(r"^(PASS|FAIL|SKIP) (\S+) (\S.*)$")
 RUN_TIMEOUT = 20
 ADDRESS_VARIABLES = [
-    "EXTERNAL_URL", "EXTERNAL_TCP", "NO_PROXY_URL", "SECRET_URL", "PROXY_URL",
+    "EXTERNAL_URL", "EXTERNAL_TCP", "NO_PROXY_URL", "SECRET_URL", "PROXY_URL", "PASSTHROUGH_URL",
     "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy",
 ]
 
@@ -250,11 +254,12 @@ def run_probe(env, shell=("sh",)):
     return Run(completed)
 
 
-def assert_only_failure(run, probe):
+def assert_only_failure(run, probe, skipped=TLS_PROBES):
     assert run.returncode == 1, run.lines
     assert run.verdicts[probe] == "FAIL", run.lines
     others = {name: verdict for name, verdict in run.verdicts.items() if name != probe}
-    assert set(others.values()) == {"PASS"}, run.lines
+    assert {name: verdict for name, verdict in others.items() if verdict != "PASS"} == {
+        name: "SKIP" for name in skipped if name != probe}, run.lines
 
 
 def available_shells():
@@ -274,7 +279,8 @@ def test_lockdown_holds_every_probe_passes(proxy, shell):
 
     assert run.returncode == 0, (run.lines, run.stderr)
     assert [line.split()[1] for line in run.lines] == PROBES
-    assert set(run.verdicts.values()) == {"PASS"}
+    assert {name for name, verdict in run.verdicts.items() if verdict != "PASS"} == TLS_PROBES
+    assert {run.verdicts[name] for name in TLS_PROBES} == {"SKIP"}
 
 
 def test_secret_is_sent_in_absolute_form_to_the_proxy(proxy):
@@ -342,6 +348,30 @@ def test_proxy_url_falls_back_to_https_proxy(proxy):
 
     assert run.returncode == 0, run.lines
     assert run.verdicts["via-proxy"] == "PASS"
+
+
+def test_dns_probe_resolves_the_proxy_name_directly(proxy):
+    run = run_probe(agent_env(proxy.url))
+
+    assert run.verdicts["dns"] == "PASS"
+    # Origin form: the request went straight to the proxy's own /health, not through it.
+    assert "/health" in proxy.seen_paths
+
+
+def test_proxy_name_that_does_not_resolve_fails_dns():
+    # .invalid never resolves: what an agent sees when its DNS egress is dropped.
+    run = run_probe(agent_env("http://agent-pipelock.agents.invalid:8888"))
+
+    assert run.verdicts["dns"] == "FAIL"
+    assert "agent-pipelock.agents.invalid" in run.details["dns"]
+    assert "spec.dns" in run.details["dns"] or "no answer" in run.details["dns"]
+
+
+def test_refused_proxy_still_shows_the_name_resolved():
+    run = run_probe(agent_env(f"http://{LOOPBACK}:{closed_port()}"))
+
+    assert run.verdicts["dns"] == "PASS"
+    assert "refused" in run.details["dns"]
 
 
 # --- each bypass is reported -------------------------------------------------

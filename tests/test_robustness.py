@@ -211,9 +211,40 @@ def test_a_hidden_alias_bomb_is_refused_in_a_large_list_too():
 
 
 # --- nesting ---------------------------------------------------------------
+#
+# Deep nesting is refused by whichever parser layer meets it first: the
+# reader's own MAX_DEPTH, or the limit built into libyaml (PyYAML 6.0.4's
+# libyaml 0.2.6 refuses deep flow collections before the reader sees them,
+# with its own words). These tests hold the behaviour, not the wording: exit
+# 1, no traceback, one error result naming the item and the line, and every
+# other item written back. The reader's own limit and words are tested at
+# its edge (500 levels, well inside libyaml's) below.
 
 def deep_flow(levels, open_=b"[", close=b"]"):
     return open_ * levels + close * levels
+
+
+def line_of(data, part):
+    """1-based line number of the first occurrence of `part` in `data`."""
+    return data[:data.index(part)].count(b"\n") + 1
+
+
+def assert_refused_at(data, line, item=None, kept=("before", "after"), timeout=30):
+    """The input is refused in one error result that names `line` (and
+    `item`, e.g. "items[1]", when the error is about one item); exit 1, no
+    traceback, the items in `kept` still in the output."""
+    out, err, code = run(data, timeout=timeout)
+    assert code == 1, f"exit {code} (a negative exit code is a signal: {err[-500:]})"
+    assert_clean(out, err)
+    doc = parse(out)
+    found = [r for r in doc.get("results") or [] if r.get("severity") == "error"]
+    assert len(found) == 1, found
+    message = found[0]["message"]
+    assert re.search(rf"\bline {line}\b", message), message
+    if item is not None:
+        assert item in message or (found[0].get("field") or {}).get("path") == item, found[0]
+    assert set(kept) <= set(names(doc)), names(doc)
+    return found[0], err
 
 
 @pytest.mark.parametrize("shape", ["flow sequence", "flow mapping", "block sequence", "mixed"])
@@ -228,12 +259,11 @@ def test_100000_levels_of_nesting_are_refused_without_a_crash(shape):
         value = b"    deep:\n    " + b"- " * levels + b"x\n"
     else:
         value = b"    deep:\n    " + b"- " * (levels // 2) + deep_flow(levels // 2) + b"\n"
-    out, err, code = run(resource_list(BEFORE, configmap("deep", value), AFTER), timeout=30)
-    assert code == 1, f"exit {code} (a negative exit code is a signal: {err[-500:]})"
-    assert_clean(out, err)
-    doc = parse(out)
-    assert any("nesting deeper than" in m for m in errors(doc))
-    assert {"before", "after"} <= set(names(doc))
+    data = resource_list(BEFORE, configmap("deep", value), AFTER)
+    # All levels open on one line: the line of the value is where it is refused.
+    opened = value.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    result, _ = assert_refused_at(data, line_of(data, opened), item="items[1]")
+    assert result.get("resourceRef", {}).get("name") == "deep", result
 
 
 def test_deep_block_mappings_are_refused():
@@ -241,7 +271,12 @@ def test_deep_block_mappings_are_refused():
     # input grows with the square of the depth: 100,000 levels would be a
     # 5 GB input (over MAX_INPUT_BYTES). 2,000 levels (2 MB) are well past MAX_DEPTH.
     lines = b"".join(b" " * (4 + i) + b"k:\n" for i in range(2000))
-    assert_rejected(resource_list(BEFORE, configmap("deep", lines), AFTER), "nesting deeper than", timeout=30)
+    out, err, code = run(resource_list(BEFORE, configmap("deep", lines), AFTER), timeout=30)
+    assert code == 1
+    assert_clean(out, err)
+    doc = parse(out)
+    assert len(errors(doc)) == 1 and "items[1]" in errors(doc)[0], errors(doc)
+    assert {"before", "after"} <= set(names(doc))
 
 
 @pytest.mark.parametrize("where", ["metadata", "functionConfig", "top"])
@@ -250,15 +285,17 @@ def test_deep_nesting_elsewhere_is_refused(where):
     if where == "metadata":
         data = resource_list(BEFORE, b"- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: deep, labels: "
                              + deep + b"}\n", AFTER)
-        assert_rejected(data, "nesting deeper than", timeout=30)
+        assert_refused_at(data, line_of(data, deep), item="items[1]")
     elif where == "functionConfig":
-        data = resource_list(BEFORE, AFTER) + b"functionConfig: {apiVersion: v1, kind: ConfigMap, data: " + deep + b"}\n"
-        assert_rejected(data, "nesting deeper than", timeout=30)
+        data = (resource_list(BEFORE, AFTER)
+                + b"functionConfig: {apiVersion: v1, kind: ConfigMap, data: " + deep + b"}\n")
+        assert_refused_at(data, line_of(data, deep))
     else:
-        out, err, code = run(deep + b"\n", timeout=30)
-        assert code == 1
-        assert_clean(out, err)
-        assert "nesting deeper than" in err
+        # Not even a ResourceList: the error goes to stderr too, and nothing
+        # can be written back.
+        _, err = assert_refused_at(deep + b"\n", 1, kept=())
+        assert len([line for line in err.splitlines() if line.startswith("[error]")]) == 1, err
+        assert re.search(r"\bline 1\b", err), err
 
 
 def nested_item(depth):
@@ -506,7 +543,10 @@ def test_a_workload_whose_pod_template_metadata_is_not_a_mapping_is_an_error(met
     assert any("spec.template.metadata" in m for m in errors(parse(out)))
 
 
-@pytest.mark.parametrize("data", [b"hello\n", b"- a\n- b\n", deep_flow(100_000) + b"\n"])
+# Explicit ids: pytest before 9.2 names a case by its value, and the
+# 200,000-byte id then overflows the PYTEST_CURRENT_TEST environment variable.
+@pytest.mark.parametrize("data", [b"hello\n", b"- a\n- b\n", deep_flow(100_000) + b"\n"],
+                         ids=["text", "list", "deep"])
 def test_input_that_is_not_a_resource_list_gets_a_resource_list_out(data):
     out, err, code = run(data, timeout=30)
     assert code == 1
@@ -709,7 +749,10 @@ def test_reading_keeps_no_copy_of_the_input(tmp_path):
         tracemalloc.stop()
     assert not parsed.errors
     assert peak < kept + len(text) // 4, f"peak {peak >> 20} MiB, kept {kept >> 20} MiB, input {len(text) >> 20} MiB"
-    assert kept < len(text), f"kept {kept >> 20} MiB for a {len(text) >> 20} MiB input"
+    # What the reader keeps of small items is about the input's size (0.95x
+    # on Python 3.12, 0.98x on 3.11, 1.12x on 3.10: their objects differ);
+    # a kept copy of the text would add a whole 1x on top.
+    assert kept < 1.5 * len(text), f"kept {kept >> 20} MiB for a {len(text) >> 20} MiB input"
 
 
 def test_the_writer_gives_the_output_in_pieces_no_bigger_than_an_item(tmp_path):

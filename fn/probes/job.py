@@ -14,7 +14,7 @@ packaged script.
 import importlib.resources
 
 from .. import conventions as C
-from ..topology import names
+from ..topology import names, tls
 
 DEFAULT_PROBE_IMAGE = C.DEFAULT_PROBE_IMAGE
 DEFAULT_PROBE_TIMEOUT = 5
@@ -24,7 +24,9 @@ DEFAULT_TTL_SECONDS_AFTER_FINISHED = 3600
 PROBE_LABEL = C.PROBE_LABEL
 SCRIPT_NAME = "probe.sh"
 SCRIPT_DIR = "/probe"
-PROBE_COUNT = 5
+# curl runs of one probe run (tls-passthrough makes two): the deadline must
+# leave room for each to time out.
+PROBE_COUNT = 9
 
 NAME_SUFFIX = "-pipelock-probe"
 # The curl image's user is a name, not a number: runAsNonRoot needs a numeric
@@ -40,15 +42,31 @@ def build(agent, settings):
     # NO_PROXY probe; the first other NO_PROXY entry is probed.
     outside = [entry for entry in agent.no_proxy if entry not in agent.direct_hosts and not entry.startswith(".")]
     probes = settings.probes
-    return build_probe_job(
+    objects = build_probe_job(
         agent.name, agent.namespace, agent.pod_labels, agent.proxy_url, ",".join(agent.no_proxy),
         script=load_probe_script(),
         image=probes.image,
         external_url=probes.external_url,
         external_tcp=probes.external_tcp,
         no_proxy_url=f"http://{outside[0]}/" if outside else "",
+        tls_interception=settings.tls is not None,
+        passthrough_url=probes.passthrough_url or "",
         common_labels={C.VERSION_LABEL: C.VERSION},
+        name=names.probe_name(agent.proxy),
     )
+    if settings.agent_trust:
+        _with_trust(objects[1], settings)
+    return objects
+
+
+def _with_trust(job, settings):
+    """The probe pod trusts the Pipelock CA exactly as the agent does."""
+    spec = job["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    container["env"] += _env_list(dict(tls.trust_env()))
+    container["env"].append({"name": "PIPELOCK_CA", "value": tls.CA_PATH})
+    container["volumeMounts"].append(tls.trust_mount())
+    tls.add_trust(spec, settings)
 
 
 def load_probe_script() -> str:
@@ -75,19 +93,25 @@ def build_probe_job(
     external_tcp: str = C.DEFAULT_PROBE_TCP,
     no_proxy_url: str = "",
     secret_url: str = "",
+    tls_interception: bool = False,
+    passthrough_url: str = "",
     probe_timeout: int = DEFAULT_PROBE_TIMEOUT,
     active_deadline_seconds: int = DEFAULT_ACTIVE_DEADLINE_SECONDS,
     ttl_seconds_after_finished: int = DEFAULT_TTL_SECONDS_AFTER_FINISHED,
     common_labels: dict | None = None,
+    name: str | None = None,
 ) -> list:
     """[ConfigMap holding the script, Job running it] for one agent workload.
 
     `no_proxy_url` empty skips the NO_PROXY probe; `secret_url` empty lets the
-    script derive one from `external_url`. `common_labels` (e.g. a version
-    label) go on both objects' metadata, not on the pod.
+    script derive one from `external_url`. With `tls_interception` the
+    script checks that `external_url` is intercepted, and `passthrough_url`
+    (if given) that it is not. `common_labels` (e.g. a version label) go on
+    both objects' metadata, not on the pod. `name` (default: from the
+    workload's) names both objects.
     """
     _check_inputs(agent_pod_labels, proxy_url, script, probe_timeout, active_deadline_seconds)
-    name = probe_job_name(workload_name)
+    name = name or probe_job_name(workload_name)
     labels = _object_labels(common_labels)
     config_map = _script_config_map(name, namespace, labels, script)
     settings = {
@@ -95,6 +119,8 @@ def build_probe_job(
         "EXTERNAL_TCP": external_tcp,
         "NO_PROXY_URL": no_proxy_url,
         "SECRET_URL": secret_url,
+        "TLS_INTERCEPTION": "true" if tls_interception else "",
+        "PASSTHROUGH_URL": passthrough_url,
         "PROBE_TIMEOUT": str(probe_timeout),
     }
     pod_spec = _pod_spec(

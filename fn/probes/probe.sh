@@ -14,8 +14,13 @@
 #   NO_PROXY_URL   a URL whose host matches NO_PROXY (empty: that probe is skipped)
 #   SECRET_URL     a URL carrying a synthetic secret (default: EXTERNAL_URL over
 #                  plain http with an example AWS access key appended)
+#   TLS_INTERCEPTION  non-empty when the proxy intercepts TLS: an https
+#                  EXTERNAL_URL must then carry a certificate of PIPELOCK_CA
+#   PIPELOCK_CA    the Pipelock CA certificate alone (the trust bundle is in
+#                  CURL_CA_BUNDLE, as the agent has it)
+#   PASSTHROUGH_URL  an https URL on a passthrough domain: it must verify with
+#                  the bundle and keep its public certificate (empty: skipped)
 #   PROBE_TIMEOUT  seconds allowed per probe (default 5)
-# With Pipelock TLS interception on, set CURL_CA_BUNDLE to its CA certificate.
 #
 # POSIX sh and curl only: it runs in a small curl image (busybox sh) as well as
 # under bash.
@@ -29,6 +34,9 @@ EXTERNAL_URL="${EXTERNAL_URL:-https://example.com}"
 EXTERNAL_TCP="${EXTERNAL_TCP:-1.1.1.1:443}"
 NO_PROXY_URL="${NO_PROXY_URL:-}"
 PROXY_URL="${PROXY_URL:-${https_proxy:-${HTTPS_PROXY:-}}}"
+TLS_INTERCEPTION="${TLS_INTERCEPTION:-}"
+PIPELOCK_CA="${PIPELOCK_CA:-}"
+PASSTHROUGH_URL="${PASSTHROUGH_URL:-}"
 PROBE_TIMEOUT="${PROBE_TIMEOUT:-5}"
 
 failures=0
@@ -133,6 +141,24 @@ report_must_not_connect() {
     esac
 }
 
+probe_dns() {
+    if [ -z "$PROXY_URL" ]; then
+        report FAIL dns "PROXY_URL is not set"
+        return
+    fi
+    # The proxy's own name goes through the cluster DNS under the same DNS
+    # rule as the proxy's lookups (and /health answers a direct request).
+    host=${PROXY_URL#*://}
+    host=${host%%/*}
+    read_result "$(clear_proxy_env; curl_probe "${PROXY_URL%/}/health")"
+    case $curl_exit in
+        0) report PASS dns "resolved ${host%:*} through the cluster DNS" ;;
+        7) report PASS dns "resolved ${host%:*} (the proxy refused the connection)" ;;
+        6) report FAIL dns "could not resolve ${host%:*}: DNS is blocked or goes elsewhere; check spec.dns (docs/dns.md)" ;;
+        *) report FAIL dns "no answer for ${host%:*} ($(curl_reason "$curl_exit"))" ;;
+    esac
+}
+
 probe_raw_tcp() {
     # A direct TCP dial, whatever the protocol: the NetworkPolicy must drop it.
     read_result "$(clear_proxy_env; curl_probe --noproxy '*' "telnet://$EXTERNAL_TCP")"
@@ -161,9 +187,11 @@ probe_no_proxy() {
 }
 
 # Callers clear the proxy variables first, so no NO_PROXY entry can route
-# the request around the proxy.
+# the request around the proxy. Further arguments go to curl.
 curl_via_proxy() {
-    curl_probe --proxy "$PROXY_URL" "$1"
+    url=$1
+    shift
+    curl_probe --proxy "$PROXY_URL" "$@" "$url"
 }
 
 probe_via_proxy() {
@@ -184,7 +212,7 @@ probe_via_proxy() {
     case $http_code in
         000) report FAIL via-proxy "no response through the proxy ($(curl_reason "$curl_exit"))" ;;
         403 | 407) report FAIL via-proxy "refused by the proxy (http $http_code): use an EXTERNAL_URL the proxy allows" ;;
-        5??) report FAIL via-proxy "upstream not reached through the proxy (http $http_code)" ;;
+        5??) report FAIL via-proxy "upstream not reached through the proxy (http $http_code): can the proxy resolve it (spec.dns) and reach it (spec.proxyEgress)?" ;;
         *) report PASS via-proxy "upstream answered through the proxy (http $http_code)" ;;
     esac
 }
@@ -218,16 +246,80 @@ probe_secret_blocked() {
     esac
 }
 
+probe_tls_intercept() {
+    if [ -z "$TLS_INTERCEPTION" ]; then
+        report SKIP tls-intercept "TLS interception is off"
+        return
+    fi
+    case $EXTERNAL_URL in
+        https://*) ;;
+        *)
+            report SKIP tls-intercept "EXTERNAL_URL is not https"
+            return
+            ;;
+    esac
+    if [ -z "$PIPELOCK_CA" ] || [ ! -r "$PIPELOCK_CA" ]; then
+        report FAIL tls-intercept "PIPELOCK_CA is not a readable file: the pod has no Pipelock CA"
+        return
+    fi
+    # Verified against the Pipelock CA alone: only a certificate Pipelock
+    # minted passes (via-proxy already used the agent's bundle).
+    read_result "$(clear_proxy_env; curl_via_proxy "$EXTERNAL_URL" --cacert "$PIPELOCK_CA")"
+    case $curl_exit in
+        0) report PASS tls-intercept "$EXTERNAL_URL carries a certificate of the Pipelock CA" ;;
+        60) report FAIL tls-intercept "$EXTERNAL_URL does not carry a certificate of the Pipelock CA: the proxy did not intercept it" ;;
+        *) report FAIL tls-intercept "no verdict for $EXTERNAL_URL ($(curl_reason "$curl_exit"))" ;;
+    esac
+}
+
+probe_tls_passthrough() {
+    if [ -z "$PASSTHROUGH_URL" ]; then
+        report SKIP tls-passthrough "PASSTHROUGH_URL is not set"
+        return
+    fi
+    # With the agent's bundle (CURL_CA_BUNDLE): the public roots must verify it.
+    read_result "$(clear_proxy_env; curl_via_proxy "$PASSTHROUGH_URL")"
+    if [ "$curl_exit" != 0 ]; then
+        if [ "$http_connect" = 403 ]; then
+            report FAIL tls-passthrough "CONNECT refused by the proxy (http 403): the host must be allowed too"
+        elif [ "$curl_exit" = 60 ]; then
+            report FAIL tls-passthrough "$PASSTHROUGH_URL does not verify with the trust bundle: its public roots are missing"
+        else
+            report FAIL tls-passthrough "no verdict for $PASSTHROUGH_URL ($(curl_reason "$curl_exit"))"
+        fi
+        return
+    fi
+    if [ -n "$PIPELOCK_CA" ] && [ -r "$PIPELOCK_CA" ]; then
+        # Against the Pipelock CA alone it must not verify: not intercepted.
+        read_result "$(clear_proxy_env; curl_via_proxy "$PASSTHROUGH_URL" --cacert "$PIPELOCK_CA")"
+        case $curl_exit in
+            60) ;;
+            0)
+                report FAIL tls-passthrough "$PASSTHROUGH_URL carries a certificate of the Pipelock CA: it was intercepted"
+                return
+                ;;
+            *)
+                report FAIL tls-passthrough "no verdict for $PASSTHROUGH_URL ($(curl_reason "$curl_exit"))"
+                return
+                ;;
+        esac
+    fi
+    report PASS tls-passthrough "$PASSTHROUGH_URL keeps its public certificate"
+}
+
 main() {
     command -v curl >/dev/null 2>&1 || usage_error "curl is not installed"
     check_timeout
     SECRET_URL="${SECRET_URL:-$(default_secret_url)}"
 
+    probe_dns
     probe_raw_tcp
     probe_env_clear
     probe_no_proxy
     probe_via_proxy
     probe_secret_blocked
+    probe_tls_intercept
+    probe_tls_passthrough
 
     [ "$failures" -eq 0 ]
 }

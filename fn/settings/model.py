@@ -8,6 +8,7 @@ the field defaults below and nowhere else.
 from dataclasses import dataclass, field
 
 from .. import conventions as C
+from . import images
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class Dns:
     namespace: str = C.DEFAULT_DNS_NAMESPACE
     pod_labels: dict = field(default_factory=lambda: dict(C.DEFAULT_DNS_POD_LABELS))
     cidrs: tuple = ()
+    # The port the DNS *pods* listen on: NetworkPolicies see the port after
+    # the Service's translation (OpenShift: Service 53 -> pods 5353).
+    ports: tuple = (C.DNS_PORT,)
 
 
 @dataclass(frozen=True)
@@ -78,16 +82,28 @@ class PolicyRef:
 
 @dataclass(frozen=True)
 class Tls:
+    # The Secret holding the CA key, and the certificate unless
+    # cert_config_map names a ConfigMap for it (upstream's recipe: ConfigMap
+    # `pipelock-ca` key ca.pem + Secret `pipelock-ca-key` key ca-key.pem).
+    # Key names default to `pipelock tls init`'s; cert-manager's are
+    # tls.crt / tls.key.
     secret_name: str
-    cert_key: str = "ca.crt"
-    key_key: str = "ca.key"
-    # Secret files are owned by root; with fsGroup the proxy reads them
-    # through the group-read bit (settings.checks explains the modes).
+    cert_key: str = C.CA_CERT_FILE
+    key_key: str = C.CA_KEY_FILE
+    cert_config_map: str | None = None
+    # With the pod's fsGroup the kubelet ORs 0440 into a Secret's files and
+    # makes them group-owned by the fsGroup: the proxy reads the key through
+    # the group bit whatever the mode, and Pipelock refuses only modes with a
+    # bit of 0o137 (settings.checks).
     default_mode: int = 0o440
     fs_group: int = C.NOBODY
     cert_ttl: str | None = None
     cert_cache_size: int | None = None
     max_response_bytes: int | None = None
+    # bundle: every routed container trusts the public roots + the Pipelock
+    # CA (topology.trust); none: you give the agents the CA yourself.
+    agent_trust: str = "bundle"
+    trust_image: str | None = None  # default: the pipelock-init image of `version`
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,9 @@ class Probes:
     image: str = C.DEFAULT_PROBE_IMAGE
     external_url: str = C.DEFAULT_PROBE_URL
     external_tcp: str = C.DEFAULT_PROBE_TCP
+    # A URL on a spec.passthroughDomains host: with TLS interception the
+    # probe checks it keeps its public certificate.
+    passthrough_url: str | None = None
 
 
 def _default_resources():
@@ -145,7 +164,22 @@ class Settings:
 
     @property
     def image_ref(self):
-        return f"{self.image}:{self.version}"
+        """The proxy image: `image` at tag `version`, and its digest when
+        `image` carries one (the runtime then pulls by the digest)."""
+        name, _, digest = images.split(self.image)
+        return images.join(name, self.version, digest)
+
+    @property
+    def trust_image_ref(self):
+        """The image that builds the agents' trust bundle."""
+        if self.tls is not None and self.tls.trust_image:
+            return self.tls.trust_image
+        return images.join(C.DEFAULT_TRUST_IMAGE, self.version)
+
+    @property
+    def agent_trust(self):
+        """Whether routed containers get the trust bundle."""
+        return self.tls is not None and self.tls.agent_trust == "bundle"
 
     @property
     def has_selector(self):
@@ -158,7 +192,7 @@ class Settings:
         given: dict = {}
         for key, name in _SCALARS.items():
             if key in spec:
-                given[name] = spec[key]
+                given[name] = _plain(spec[key])
         for key, name in _LISTS.items():
             if key in spec:
                 given[name] = tuple(spec[key])
@@ -187,7 +221,7 @@ class Settings:
                 for r in spec["unanalysedPolicies"])
         for key, attribute, kind, names in _OBJECTS:
             if spec.get(key) is not None:
-                fields: dict = {names[k]: tuple(v) if isinstance(v, list) else v for k, v in spec[key].items()}
+                fields: dict = {names[k]: _plain(v) for k, v in spec[key].items()}
                 given[attribute] = kind(**fields)
         return cls(**given, source=source, ref=ref)
 
@@ -203,17 +237,28 @@ _SCALARS = {
 _LISTS = {"apiAllowlist": "api_allowlist", "passthroughDomains": "passthrough_domains", "noProxy": "no_proxy"}
 # Nested objects: each field given replaces its default, the others keep theirs.
 _OBJECTS = (
-    ("dns", "dns", Dns, {"namespace": "namespace", "podLabels": "pod_labels", "cidrs": "cidrs"}),
+    ("dns", "dns", Dns, {"namespace": "namespace", "podLabels": "pod_labels", "cidrs": "cidrs", "ports": "ports"}),
     ("proxyEgress", "proxy_egress", ProxyEgress,
      {"ports": "ports", "allowCIDRs": "allow_cidrs", "denyCIDRs": "deny_cidrs"}),
     ("tls", "tls", Tls,
-     {"secretName": "secret_name", "certKey": "cert_key", "keyKey": "key_key", "defaultMode": "default_mode",
-      "fsGroup": "fs_group", "certTTL": "cert_ttl", "certCacheSize": "cert_cache_size",
-      "maxResponseBytes": "max_response_bytes"}),
+     {"secretName": "secret_name", "certKey": "cert_key", "keyKey": "key_key", "certConfigMap": "cert_config_map",
+      "defaultMode": "default_mode", "fsGroup": "fs_group", "certTTL": "cert_ttl", "certCacheSize": "cert_cache_size",
+      "maxResponseBytes": "max_response_bytes", "agentTrust": "agent_trust", "trustImage": "trust_image"}),
     ("rollout", "rollout", Rollout, {"dependsOn": "depends_on", "argoSyncWaves": "argo_sync_waves"}),
     ("probes", "probes", Probes,
-     {"enabled": "enabled", "image": "image", "externalURL": "external_url", "externalTCP": "external_tcp"}),
+     {"enabled": "enabled", "image": "image", "externalURL": "external_url", "externalTCP": "external_tcp",
+      "passthroughURL": "passthrough_url"}),
 )
+
+
+def _plain(value):
+    """Lists as tuples (frozen settings); an integer the schema accepted as
+    `5.0` as the int 5, so the Pipelock config says 5."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _merged(base, override):

@@ -1,7 +1,7 @@
 """The companion Deployment: Pipelock alone in its pod (no VPN, no sidecars)."""
 
 from .. import conventions as C
-from . import names
+from . import names, tls
 from .meta import object_meta
 
 ROLE = C.Role.PROXY
@@ -10,18 +10,18 @@ ROLE = C.Role.PROXY
 def build(agent, settings):
     labels = names.proxy_labels(agent.proxy)
     pod_labels = names.common_labels(agent.proxy)
-    tls = settings.tls
     mounts = [{"name": "config", "mountPath": C.CONFIG_DIR, "readOnly": True}]
     # The config is mounted as a directory, never with subPath: only a
     # directory mount sees ConfigMap updates (field report, gotcha 1).
     volumes = [{"name": "config", "configMap": {"name": agent.proxy}}]
     pod_security = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
-    if tls:
-        mounts.append({"name": "tls-ca", "mountPath": C.TLS_DIR, "readOnly": True})
-        volumes.append({"name": "tls-ca", "secret": {"secretName": tls.secret_name, "defaultMode": tls.default_mode}})
-        # Secret files are owned by root; fsGroup makes them group-owned by a
-        # group the proxy has, so group-read (0440/0640) is what lets it read.
-        pod_security["fsGroup"] = tls.fs_group
+    if settings.tls:
+        for volume, mount in tls.proxy_volumes(settings.tls):
+            volumes.append(volume)
+            mounts.append(mount)
+        # Secret files are owned by root; with fsGroup the kubelet gives them
+        # that group and adds 0440, so the proxy (in the group) reads the key.
+        pod_security["fsGroup"] = settings.tls.fs_group
     probe = {"httpGet": {"path": "/health", "port": "http"}}
     return {
         "apiVersion": "apps/v1",
@@ -38,6 +38,9 @@ def build(agent, settings):
                 },
                 "spec": {
                     "automountServiceAccountToken": False,
+                    # Pipelock reads no service variables; with hundreds of
+                    # Services they only bloat the environment.
+                    "enableServiceLinks": False,
                     "securityContext": pod_security,
                     "affinity": {
                         "podAntiAffinity": {
@@ -67,6 +70,9 @@ def build(agent, settings):
                             "allowPrivilegeEscalation": False,
                             "runAsNonRoot": True,
                             "runAsUser": C.NOBODY,
+                            # The image is FROM scratch with no USER: without
+                            # this the process's group would be root (GID 0).
+                            "runAsGroup": C.NOBODY,
                             "capabilities": {"drop": ["ALL"]},
                         },
                         "volumeMounts": mounts,

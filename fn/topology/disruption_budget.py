@@ -1,4 +1,10 @@
-"""The proxy PodDisruptionBudget: node drains never take every proxy pod at once."""
+"""The proxy PodDisruptionBudget: a drain takes at most one proxy pod at a time.
+
+maxUnavailable, not minAvailable: with 2 replicas the two are the same
+budget (upstream's `minAvailable: 1`), with more it keeps more proxies up,
+and with `replicas: 1` it still lets a drain evict the only pod, where
+`minAvailable: 1` would block every drain of that node (settings.checks
+warns about one replica)."""
 
 from .. import conventions as C
 from . import names
@@ -13,7 +19,7 @@ def build(agent, settings):
         "kind": "PodDisruptionBudget",
         "metadata": object_meta(names.pdb_name(agent.proxy), agent, ROLE),
         "spec": {
-            "minAvailable": 1,
+            "maxUnavailable": 1,
             "selector": {"matchLabels": names.proxy_labels(agent.proxy)},
         },
     }

@@ -1,5 +1,6 @@
 """Names and labels of the companion objects, all derived in one place."""
 
+import ipaddress
 import re
 
 try:  # CPython's own SHA-256: hashlib would load OpenSSL (~4 MiB, ~5 ms) at every start
@@ -89,6 +90,12 @@ def pdb_name(proxy):
     return f"{proxy}-pdb"
 
 
+def probe_name(proxy):
+    """The probe Job and its ConfigMap: a label, since the Job's name becomes
+    the value of its pods' job-name label (63 characters at most)."""
+    return label(proxy, "-probe", "proxy name")
+
+
 def service_host(proxy, namespace, cluster_domain):
     """The proxy's host for agents. With a namespace, the FQDN (a NO_PROXY
     suffix like `.svc` never matches it); without one (kustomize or kpt set
@@ -106,3 +113,12 @@ def host_forms(name, namespace, cluster_domain):
     if not namespace:
         return [name]
     return [name, f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.{cluster_domain}"]
+
+
+def is_ip(text):
+    """An IPv4 or IPv6 address (not a name)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -12,7 +12,7 @@ import re
 from .. import conventions as C
 from .. import workloads
 from ..krm import results as R
-from . import names
+from . import names, tls
 
 LEGACY_CONTAINER = C.PROXY_CONTAINER
 _DOWNLOAD = re.compile(r"\b(?:wget|curl)\b[^\n]*?\bhttps?://\S+")
@@ -60,14 +60,24 @@ def patch(data, agent, settings):
                 "Remove it, or set spec.legacySidecar: remove",
                 f"{base}.spec.{field}[{index}]"))
 
+    trust = settings.agent_trust
+    if trust:
+        clashes = _trust_clashes(spec, base)
+        findings += clashes
+        trust = not clashes
+    desired = desired_env(agent) + (tls.trust_env() if trust else [])
     for field, index, container in workloads.containers(spec):
         path = f"{base}.spec.{field}[{index}]"
         if container.get("name") == LEGACY_CONTAINER:
             continue
-        findings += _set_env(container, desired_env(agent), path, replace_loopback=settings.legacy_sidecar == "remove")
+        findings += _set_env(container, desired, path, replace_loopback=settings.legacy_sidecar == "remove")
+        if trust:
+            findings += _mount_trust(container, path)
         if field == "initContainers":
             findings += _check_download(container, path, settings)
         findings += _check_subpath(container, path)
+    if trust:
+        tls.add_trust(spec, settings)
 
     annotations = {
         C.TOPOLOGY: C.TOPOLOGY_VALUE,
@@ -80,6 +90,47 @@ def patch(data, agent, settings):
             meta["annotations"] = {}
         meta["annotations"].update(annotations)
     return new, findings
+
+
+def has_trust(data, kind):
+    """Whether a workload a previous run patched got the trust init container."""
+    spec = workloads.pod_spec(data, kind) or {}
+    return any(c.get("name") == C.TRUST_CONTAINER for _, _, c in workloads.containers(spec))
+
+
+def _trust_clashes(spec, base):
+    """The names the trust bundle needs, already taken in the pod."""
+    out = []
+    for field, index, container in workloads.containers(spec):
+        if container.get("name") == C.TRUST_CONTAINER:
+            out.append(Finding(R.ERROR, f"a container is already named {C.TRUST_CONTAINER!r}, the name of the init "
+                               "container that gives the agents the Pipelock CA (spec.tls); rename it, or set "
+                               "spec.tls.agentTrust: none", f"{base}.spec.{field}[{index}].name", C.TRUST_CONTAINER))
+    volumes = spec.get("volumes")
+    if volumes is not None and not isinstance(volumes, list):
+        return [*out, Finding(R.ERROR, "volumes is not a list", f"{base}.spec.volumes")]
+    for index, volume in enumerate(volumes or []):
+        if isinstance(volume, dict) and volume.get("name") in (C.TRUST_VOLUME, C.CA_SOURCE_VOLUME):
+            out.append(Finding(R.ERROR, f"a volume is already named {volume['name']!r}, which the Pipelock CA trust "
+                               "bundle needs (spec.tls); rename it, or set spec.tls.agentTrust: none",
+                               f"{base}.spec.volumes[{index}].name", volume["name"]))
+    return out
+
+
+def _mount_trust(container, path):
+    mounts = container.get("volumeMounts")
+    if mounts is None:
+        mounts = container["volumeMounts"] = []
+    if not isinstance(mounts, list):
+        return [Finding(R.ERROR, f"container {container.get('name')!r}: volumeMounts is not a list",
+                        f"{path}.volumeMounts")]
+    for index, mount in enumerate(mounts):
+        if isinstance(mount, dict) and mount.get("mountPath") == C.TRUST_DIR:
+            return [Finding(R.ERROR, f"container {container.get('name')!r} already mounts something at "
+                            f"{C.TRUST_DIR}, where the Pipelock CA trust bundle goes (spec.tls); move it, or set "
+                            "spec.tls.agentTrust: none", f"{path}.volumeMounts[{index}].mountPath", C.TRUST_DIR)]
+    mounts.append(tls.trust_mount())
+    return []
 
 
 def _set_env(container, desired, path, replace_loopback):
@@ -107,10 +158,11 @@ def _set_env(container, desired, path, replace_loopback):
                 "the companion proxy", f"{path}.env[{i}].value", current, value))
             continue
         what = "is set from valueFrom" if "valueFrom" in entry else f"is {current!r}"
+        instead = ", or set spec.tls.agentTrust: none" if name in C.TRUST_BUNDLE_ENV + C.TRUST_EXTRA_ENV else ""
         findings.append(Finding(
             R.ERROR,
             f"container {container.get('name')!r}: env {name} {what}, but the companion topology needs {value!r}; "
-            "remove the variable (the function sets it) or exclude this workload",
+            f"remove the variable (the function sets it) or exclude this workload{instead}",
             f"{path}.env[{i}].{'valueFrom' if 'valueFrom' in entry else 'value'}",
             current if isinstance(current, str) else None, value))
     return findings

@@ -7,6 +7,7 @@ the proxy pod template, so a config change rolls the proxy.
 
 from .. import conventions as C
 from ..krm import yamlio
+from . import tls as tls_mounts
 
 # Preset overrides on top of Pipelock's own defaults (`balanced` is those
 # defaults), as `pipelock init sidecar` sets them (internal/cli/setup/init.go).
@@ -46,8 +47,8 @@ def document(agent, settings):
     if tls or settings.passthrough_domains:
         interception: dict = {"enabled": bool(tls)}
         if tls:
-            interception["ca_cert"] = f"{C.TLS_DIR}/{tls.cert_key}"
-            interception["ca_key"] = f"{C.TLS_DIR}/{tls.key_key}"
+            interception["ca_cert"] = tls_mounts.proxy_cert_path(tls)
+            interception["ca_key"] = tls_mounts.proxy_key_path(tls)
         if settings.passthrough_domains:
             interception["passthrough_domains"] = list(settings.passthrough_domains)
         if tls:

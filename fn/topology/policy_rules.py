@@ -5,7 +5,6 @@ import functools
 from .. import addresses
 from .. import conventions as C
 
-DNS_PORTS = [{"protocol": "UDP", "port": C.DNS_PORT}, {"protocol": "TCP", "port": C.DNS_PORT}]
 NAT64, NAT64_OFFSET = addresses.EMBEDDINGS[0]
 
 
@@ -19,12 +18,19 @@ def pods_in(namespace, pod_selector):
     return {"namespaceSelector": namespace_selector(namespace), **peer} if namespace else peer
 
 
+def dns_ports(ports):
+    """UDP and TCP on each DNS port, as NetworkPolicy ports entries (the
+    verify side permits exactly these)."""
+    return [{"protocol": protocol, "port": port} for port in ports for protocol in ("UDP", "TCP")]
+
+
 def dns_rule(settings):
-    """Port 53 to the cluster DNS pods only: open 53 to every IP is a tunnel."""
+    """DNS to the cluster DNS pods (and spec.dns.cidrs) only: port 53 open
+    to every IP is a tunnel."""
     dns = settings.dns
     peers = [{"namespaceSelector": namespace_selector(dns.namespace), "podSelector": {"matchLabels": dns.pod_labels}}]
     peers += [{"ipBlock": {"cidr": cidr}} for cidr in dns.cidrs]
-    return {"to": peers, "ports": DNS_PORTS}
+    return {"to": peers, "ports": dns_ports(dns.ports)}
 
 
 def destination_rule(destination):

@@ -96,14 +96,15 @@ def verify(items, agents, settings):
         guarded: list = [(reachability.AGENT_EGRESS, EGRESS, namespace, agent.pod_labels, (), runtime_keys(agent))]
         violations = reachability.agent_egress(
             policies, namespace, agent.pod_labels, selector_labels, dns=dns_spec, dns_cidrs=dns.cidrs,
-            permits=_permits(agent), namespaces=known, proxy_namespace=proxy_namespace, unknown=guarded[0][5])
+            permits=_permits(agent), namespaces=known, proxy_namespace=proxy_namespace, unknown=guarded[0][5],
+            dns_ports=dns.ports)
         if settings.probes.enabled:
             probe_labels = {**agent.pod_labels, C.PROBE_LABEL: "true"}
             guarded.append((PROBE_EGRESS, EGRESS, namespace, probe_labels, (), C.JOB_RUNTIME_LABELS))
             violations += reachability.agent_egress(
                 policies, namespace, probe_labels, selector_labels, dns=dns_spec, dns_cidrs=dns.cidrs,
                 permits=_permits(agent), namespaces=known, proxy_namespace=proxy_namespace,
-                unknown=C.JOB_RUNTIME_LABELS, role="the probe pods", check=PROBE_EGRESS)
+                unknown=C.JOB_RUNTIME_LABELS, role="the probe pods", check=PROBE_EGRESS, dns_ports=dns.ports)
         ports = reachability.PROXY_CONTAINER_PORTS
         guarded += [(reachability.PROXY_INGRESS, INGRESS, proxy_namespace, proxy.labels, ports, proxy_runtime),
                     (reachability.PROXY_EGRESS, EGRESS, proxy_namespace, proxy.labels, ports, proxy_runtime)]
@@ -112,7 +113,7 @@ def verify(items, agents, settings):
             unknown=proxy_runtime, scraper=scraper_permit, shown_labels=selector_labels)
         violations += reachability.proxy_egress(
             policies, proxy_namespace, proxy.labels, dns=dns_spec, dns_cidrs=dns.cidrs, forbidden=forbidden,
-            namespaces=known, unknown=proxy_runtime, shown_labels=selector_labels)
+            namespaces=known, unknown=proxy_runtime, shown_labels=selector_labels, dns_ports=dns.ports)
         results += [_result(v, agent, policy_items) for v in _first_per_rule(violations)]
         for check, direction, pod_namespace, labels, pod_ports, unknown in guarded:
             pod = reachability.guarded_pod(pod_namespace, labels, pod_ports, known, unknown)

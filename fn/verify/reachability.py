@@ -144,10 +144,11 @@ def _outside(forbidden):
     return Permit(blocks=blocks, problems=problems)
 
 
-def _dns_permits(dns, dns_cidrs):
-    """Port 53 of the cluster DNS, whatever the protocol (Cilium's ANY
-    includes SCTP): it reaches the DNS and nothing else."""
-    ports = [{"protocol": protocol, "port": DNS_PORT} for protocol in PROTOCOLS]
+def _dns_permits(dns, dns_cidrs, dns_ports=(DNS_PORT,)):
+    """The DNS pods' ports (53; 5353 behind OpenShift's Service), whatever
+    the protocol (Cilium's ANY includes SCTP): they reach the DNS and
+    nothing else."""
+    ports = [{"protocol": protocol, "port": port} for port in dns_ports for protocol in PROTOCOLS]
     permits = [Permit.pods(dns[0], dns[1], ports)]
     if dns_cidrs:
         permits.append(Permit.cidrs(dns_cidrs, ports))
@@ -157,13 +158,14 @@ def _dns_permits(dns, dns_cidrs):
 # -- the three checks -------------------------------------------------------
 
 def agent_egress(policies, namespace, agent_labels, proxy_labels, *, dns=DNS, dns_cidrs=(), permits=(),
-                 namespaces=None, proxy_namespace=None, unknown=(), role="the agent pods", check=AGENT_EGRESS):
-    """Leaks out of the agent pods: anything but DNS on 53, the proxy pods
+                 namespaces=None, proxy_namespace=None, unknown=(), role="the agent pods", check=AGENT_EGRESS,
+                 dns_ports=(DNS_PORT,)):
+    """Leaks out of the agent pods: anything but DNS on `dns_ports`, the proxy pods
     (of `proxy_namespace`, by default the agent's) on TCP 8888 and
     `permits` (a list of Permit). `unknown`: label keys the pods carry
     with values not known here."""
     known = known_namespaces(namespaces)
-    allowed = _dns_permits(dns, dns_cidrs)
+    allowed = _dns_permits(dns, dns_cidrs, dns_ports)
     allowed.append(Permit.pods(proxy_namespace or namespace, proxy_labels, [{"protocol": "TCP", "port": PROXY_PORT}]))
     question = _Question(check, EGRESS, guarded_pod(namespace, agent_labels, (), known, unknown),
                          _role(role, namespace, agent_labels), allowed + list(permits), known,
@@ -189,12 +191,12 @@ def proxy_ingress(policies, namespace, agent_labels, proxy_labels, *, proxy_port
 
 
 def proxy_egress(policies, namespace, proxy_labels, *, proxy_ports=PROXY_CONTAINER_PORTS, dns=DNS, dns_cidrs=(),
-                 forbidden=FORBIDDEN_CIDRS, namespaces=None, unknown=(), shown_labels=None):
+                 forbidden=FORBIDDEN_CIDRS, namespaces=None, unknown=(), shown_labels=None, dns_ports=(DNS_PORT,)):
     """Leaks out of the proxy pods: the `forbidden` ranges (and the IPv6
     forms that translate into them) on any port, and cluster pods other
-    than DNS on 53."""
+    than DNS on `dns_ports`."""
     known = known_namespaces(namespaces)
-    allowed = [*_dns_permits(dns, dns_cidrs), _outside_cached(tuple(forbidden))]
+    allowed = [*_dns_permits(dns, dns_cidrs, dns_ports), _outside_cached(tuple(forbidden))]
     question = _Question(PROXY_EGRESS, EGRESS, guarded_pod(namespace, proxy_labels, proxy_ports, known, unknown),
                          _role("the proxy pods", namespace, shown_labels or proxy_labels), allowed, known,
                          "the proxy may reach neither cloud metadata, private ranges nor cluster pods "
@@ -203,16 +205,16 @@ def proxy_egress(policies, namespace, proxy_labels, *, proxy_ports=PROXY_CONTAIN
 
 
 def check_agent(policies, namespace, agent_labels, proxy_labels, *, proxy_ports=PROXY_CONTAINER_PORTS, dns=DNS,
-                dns_cidrs=(), permits=(), forbidden=FORBIDDEN_CIDRS, namespaces=None):
+                dns_cidrs=(), permits=(), forbidden=FORBIDDEN_CIDRS, namespaces=None, dns_ports=(DNS_PORT,)):
     """All three checks for one agent, in that order."""
     policies = _policy_set(policies)
     known = known_namespaces(namespaces)
     return (agent_egress(policies, namespace, agent_labels, proxy_labels, dns=dns, dns_cidrs=dns_cidrs,
-                         permits=permits, namespaces=known)
+                         permits=permits, namespaces=known, dns_ports=dns_ports)
             + proxy_ingress(policies, namespace, agent_labels, proxy_labels, proxy_ports=proxy_ports,
                             namespaces=known)
             + proxy_egress(policies, namespace, proxy_labels, proxy_ports=proxy_ports, dns=dns,
-                           dns_cidrs=dns_cidrs, forbidden=forbidden, namespaces=known))
+                           dns_cidrs=dns_cidrs, forbidden=forbidden, namespaces=known, dns_ports=dns_ports))
 
 
 def _policy_set(policies):
