@@ -52,6 +52,35 @@ class ProxyEgress:
 
 
 @dataclass(frozen=True)
+class Scraper:
+    """The pods that may scrape the proxy's metrics port."""
+
+    namespace: str
+    pod_labels: dict
+
+
+@dataclass(frozen=True)
+class Metrics:
+    scraper: Scraper | None = None
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    """A policy object named in spec.unanalysedPolicies."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    api_version: str | None = None
+
+    def names(self, api_version, kind, name, namespace):
+        """Whether this entry names that object (apiVersion and namespace only when given)."""
+        return (self.kind == kind and self.name == name
+                and (self.namespace is None or self.namespace == (namespace or "default"))
+                and (self.api_version is None or self.api_version == api_version))
+
+
+@dataclass(frozen=True)
 class Tls:
     # The Secret holding the CA key, and the certificate unless
     # cert_config_map names a ConfigMap for it (upstream's recipe: ConfigMap
@@ -116,9 +145,12 @@ class Settings:
     cluster_domain: str = C.DEFAULT_CLUSTER_DOMAIN
     dns: Dns = field(default_factory=Dns)
     proxy_egress: ProxyEgress = field(default_factory=ProxyEgress)
+    proxy_namespace: str | None = None  # the companions' namespace; None: the workload's
+    metrics: Metrics = field(default_factory=Metrics)
     destinations: tuple = ()  # (DestinationSpec, ...)
     tls: Tls | None = None
     existing_policies: str = "report"
+    unanalysed_policies: tuple = ()  # (PolicyRef, ...)
     downloading_init_containers: str = "warn"
     legacy_sidecar: str = "warn"
     rollout: Rollout = field(default_factory=Rollout)
@@ -180,6 +212,13 @@ class Settings:
                 cidrs=tuple(d.get("cidrs") or ()),
                 ports=tuple({"protocol": p.get("protocol", "TCP"), "port": p["port"]} for p in d["ports"]))
                 for d in spec["destinations"])
+        scraper = (spec.get("metrics") or {}).get("scraper")
+        if scraper is not None:
+            given["metrics"] = Metrics(Scraper(scraper["namespace"], dict(scraper["podLabels"])))
+        if "unanalysedPolicies" in spec:
+            given["unanalysed_policies"] = tuple(PolicyRef(
+                kind=r["kind"], name=r["name"], namespace=r.get("namespace"), api_version=r.get("apiVersion"))
+                for r in spec["unanalysedPolicies"])
         for key, attribute, kind, names in _OBJECTS:
             if spec.get(key) is not None:
                 fields: dict = {names[k]: _plain(v) for k, v in spec[key].items()}
@@ -191,6 +230,7 @@ class Settings:
 _SCALARS = {
     "mode": "mode", "image": "image", "version": "version", "replicas": "replicas", "preset": "preset",
     "agentIdentity": "agent_identity", "clusterDomain": "cluster_domain", "existingPolicies": "existing_policies",
+    "proxyNamespace": "proxy_namespace",
     "downloadingInitContainers": "downloading_init_containers", "legacySidecar": "legacy_sidecar",
     "allowEmptyMatch": "allow_empty_match",
 }
