@@ -158,7 +158,7 @@ TIGHTEN_SPECS = st.builds(
     selectors(KEYS, VALUES), POLICY_TYPES, maybe_list(rules("from", PEERS)), maybe_list(rules("to", PEERS)))
 
 
-@examples(25)
+@examples(12)
 @given(st.lists(TIGHTEN_SPECS, min_size=1, max_size=2), NAMESPACE_LABELS)
 def test_tighten_never_widens_by_nca(specs, namespaces):
     before = [policy(f"p{i}", s) for i, s in enumerate(specs)]
@@ -207,7 +207,7 @@ AGENT_DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment",
                         "spec": {"containers": [{"name": "agent", "image": "example.com/agent:1"}]}}}}
 
 
-@examples(80)  # about a quarter of the examples exit 0 and reach nca's check
+@examples(48)  # about a quarter of the examples (a dozen) exit 0 and reach nca's check
 @given(USER_POLICIES, NAMESPACE_LABELS)
 def test_exit_zero_means_no_path_out_by_nca(user, namespaces):
     namespace_objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": labels}}
