@@ -9,11 +9,14 @@ PYTHON ?= python3
 VENV ?= .venv
 LATEST ?= .venv-latest
 LOWEST ?= .venv-lowest
+ORACLE_VENV ?= .venv-oracle
 BIN := $(VENV)/bin
 PIP := -m pip --disable-pip-version-check
 PYTEST := -m pytest
+# Where tests/oracles/nca.py finds the oracle's virtualenv (`make oracle`).
+export PIPELOCK_ORACLE_VENV := $(abspath $(ORACLE_VENV))
 
-.PHONY: test deps lint engine checkov test-locked test-latest test-lowest lock bench clean
+.PHONY: test deps lint engine checkov oracle test-locked test-latest test-lowest lock bench clean
 
 test: test-locked test-latest
 
@@ -45,25 +48,36 @@ checkov:
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python $(PIP) install --quiet --require-hashes -r requirements/checkov.txt
 
+# The NetworkPolicy oracle, network-config-analyzer, in its own virtualenv,
+# from its own lock, hashes checked: it pins its dependencies exactly (PyYAML
+# among them), and an oracle must not choose the versions of what it checks.
+# Every test run uses this one; tests/oracles/nca.py runs its worker there.
+oracle:
+	test -x $(ORACLE_VENV)/bin/python || $(PYTHON) -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/python $(PIP) install --quiet --require-hashes -r requirements/oracle.txt
+	$(ORACLE_VENV)/bin/python $(PIP) check
+
 # PIPELOCK_ENGINE=required: the container tests fail instead of skipping
 # when the engine does not work.
-test-locked: deps lint engine checkov
+test-locked: deps lint engine checkov oracle
 	PIPELOCK_ENGINE=required $(BIN)/python $(PYTEST)
 
 # The newest releases pyproject.toml allows, resolved afresh each run, so a
 # new release that breaks the function fails here before a user sees it.
 # The container tests skip (PIPELOCK_ENGINE=skip): the image is built from
-# the lock, and the locked run has just run them.
-test-latest: checkov
+# the lock, and the locked run has just run them. The code-quality tests do
+# not run: a newer ruff or mypy with new rules is no breakage of the
+# function, and the locked run checks the code with the locked tools.
+test-latest: checkov oracle
 	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python $(PIP) install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
 	$(LATEST)/bin/python $(PIP) check
 	@$(LATEST)/bin/python $(PIP) freeze --exclude-editable | tr '\n' ' ' | sed 's/^/newest: /; s/ $$/\n/'
-	PIPELOCK_ENGINE=skip $(LATEST)/bin/python $(PYTEST)
+	PIPELOCK_ENGINE=skip $(LATEST)/bin/python $(PYTEST) --ignore=tests/test_code_quality.py
 
 # The lowest versions pyproject.toml allows (not part of `make test`): run it
 # after changing a lower bound.
-test-lowest:
+test-lowest: oracle
 	rm -rf $(LOWEST) && $(PYTHON) -m venv $(LOWEST)
 	$(LOWEST)/bin/python $(PIP) install --quiet uv==$(UV_VERSION)
 	$(LOWEST)/bin/uv pip compile --quiet --python $(LOWEST)/bin/python pyproject.toml --extra test \
@@ -76,7 +90,8 @@ test-lowest:
 
 # The locks: exact versions and the hashes of every file of each, for every
 # Python >= 3.10 (--universal), from pyproject.toml: runtime.txt (the image),
-# test.txt (the suite), build.txt ([build-system] requires). To add a
+# test.txt (the suite), checkov.txt and oracle.txt (their own virtualenvs),
+# build.txt ([build-system] requires). To add a
 # dependency: one line in pyproject.toml, then `make lock`, and commit both.
 # `make lock` keeps the pinned versions that still fit pyproject.toml;
 # `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release.
@@ -90,6 +105,7 @@ lock:
 	$(LOCK) pyproject.toml -o requirements/runtime.txt
 	$(LOCK) pyproject.toml --extra test -o requirements/test.txt
 	$(LOCK) pyproject.toml --extra checkov -o requirements/checkov.txt
+	$(LOCK) pyproject.toml --extra oracle -o requirements/oracle.txt
 	$(LOCK_TOOL)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(LOCK) - -o requirements/build.txt
 
@@ -98,4 +114,4 @@ bench: deps
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(LATEST) $(LOWEST) $(LOCK_TOOL) $(CHECKOV_VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LATEST) $(LOWEST) $(LOCK_TOOL) $(CHECKOV_VENV) $(ORACLE_VENV) build *.egg-info .pytest_cache .hypothesis

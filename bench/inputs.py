@@ -208,7 +208,123 @@ def one_workload(with_config=False):
     return text + (CONFIG if with_config else "")
 
 
-if __name__ == "__main__":  # python bench/inputs.py N [all] > rl.yaml
+# -- the policy-heavy package (issue 17, item 2) ---------------------------------
+# One namespace holding every agent and every user policy: the analysis must
+# compare each agent only with the policies that can select it or its peers.
+
+POLICY_NAMESPACE = "agents"
+
+APP_POLICY = """\
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: app-{i}
+    namespace: {ns}
+    annotations:
+      internal.config.kubernetes.io/path: '{ns}/networkpolicy_app-{i}.yaml'
+      internal.config.kubernetes.io/index: '0'
+  spec:
+    podSelector:
+      matchLabels:
+        app: web-{i}
+    policyTypes: [Ingress, Egress]
+    ingress:
+    - from:
+      - podSelector:
+          matchLabels: {{app: frontend}}
+      - namespaceSelector:
+          matchLabels: {{kubernetes.io/metadata.name: ingress}}
+      ports: [{{port: 8080}}]
+    egress:
+    - to:
+      - podSelector:
+          matchLabels: {{app: db-{i}}}
+      ports: [{{port: 5432}}]
+    - to:
+      - ipBlock: {{cidr: 0.0.0.0/0, except: [10.0.0.0/8, 169.254.0.0/16]}}
+      ports: [{{port: 443}}]
+"""
+
+TIER_POLICY = """\
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: tier-{i}
+    namespace: {ns}
+  spec:
+    podSelector:
+      matchExpressions:
+      - {{key: tier, operator: In, values: [backend-{i}, batch-{i}]}}
+    ingress:
+    - from:
+      - podSelector: {{matchLabels: {{tier: frontend}}}}
+"""
+
+AGENT_DNS_POLICY = """\
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: agent-dns-{i}
+    namespace: {ns}
+  spec:
+    podSelector:
+      matchLabels: {{app: agent-{i}}}
+    policyTypes: [Egress]
+    egress:
+    - to:
+      - namespaceSelector:
+          matchLabels: {{kubernetes.io/metadata.name: kube-system}}
+        podSelector:
+          matchLabels: {{k8s-app: kube-dns}}
+      ports: [{{port: 53, protocol: UDP}}, {{port: 53, protocol: TCP}}]
+"""
+
+NAMESPACE_WIDE = """\
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: default-deny-ingress
+    namespace: {ns}
+  spec:
+    podSelector: {{}}
+    policyTypes: [Ingress]
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata:
+    name: allow-dns
+    namespace: {ns}
+  spec:
+    podSelector: {{}}
+    policyTypes: [Egress]
+    egress:
+    - to:
+      - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: kube-system}}}}
+        podSelector: {{matchLabels: {{k8s-app: kube-dns}}}}
+      ports: [{{port: 53, protocol: UDP}}]
+"""
+
+
+def policy_heavy(agents=1_000, policies=1_000):
+    """A ResourceList of `agents` agent Deployments and `policies` user
+    NetworkPolicies, all in one namespace: per-app policies (ingress and
+    egress, the kind every namespace has), policies by matchExpressions,
+    policies that select one agent (DNS only: permitted), and two that
+    select every pod (default-deny ingress, DNS egress). The function
+    exits 0 on it: none of them opens the lockdown."""
+    ns = POLICY_NAMESPACE
+    out = [DEPLOYMENT.format(i=i, ns=ns, name=f"agent-{i}", inject=INJECT) for i in range(agents)]
+    out.append(NAMESPACE_WIDE.format(ns=ns))
+    for i in range(max(policies - 2, 0)):
+        template = (AGENT_DNS_POLICY, TIER_POLICY, APP_POLICY, APP_POLICY, APP_POLICY)[i % 5]
+        out.append(template.format(i=i, ns=ns))
+    return HEADER + "".join(out)
+
+
+if __name__ == "__main__":  # python bench/inputs.py N [all] > rl.yaml; python bench/inputs.py --policy-heavy A P
     import sys
 
-    sys.stdout.write(resource_list(int(sys.argv[1]) if len(sys.argv) > 1 else 100, "all" in sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "--policy-heavy":
+        sizes = [int(a) for a in sys.argv[2:4]]
+        sys.stdout.write(policy_heavy(*sizes))
+    else:
+        sys.stdout.write(resource_list(int(sys.argv[1]) if len(sys.argv) > 1 else 100, "all" in sys.argv[2:]))

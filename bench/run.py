@@ -2,6 +2,7 @@
 
     python bench/run.py              # the full report (a few minutes on 2 cores)
     python bench/run.py --quick      # fewer repetitions, sizes 100 and 1,000 only
+    python bench/run.py --policy-heavy   # only the 1,000 agents x 1,000 policies figure
 
 Not a test: it prints figures, ratios and PASS/FAIL per target, and exits 0.
 Every measurement is a separate process (as kpt runs the function), timed by
@@ -14,6 +15,7 @@ sys.executable, and the floor and baselines run on the same interpreter.
 """
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -102,6 +104,73 @@ def measure(commands, input_path, reps, expect=(0,)):
     return {name: (statistics.median(times[name]), peak_rss(argv, input_path)) for name, argv in commands.items()}
 
 
+def cpu_once(argv, input_path):
+    """(CPU seconds, user + system, exit code) of one child process."""
+    with open(input_path, "rb") as stdin, open(os.devnull, "wb") as devnull:
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=devnull, stderr=devnull, env=CHILD_ENV)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        return usage.ru_utime + usage.ru_stime, proc.returncode
+
+
+STAGES = [PYTHON, os.path.join(HERE, "stages.py")]
+POLICY_HEAVY = (1_000, 1_000)
+# (agents, policies): the analysis must grow with each, not with their product
+POLICY_SCALING = ((250, 1_000), (500, 1_000), (1_000, 1_000), (1_000, 2_000), (1_000, 4_000))
+
+
+def stages(input_path):
+    """CPU seconds per step of one in-process run (bench/stages.py)."""
+    with open(input_path, "rb") as stdin:
+        proc = subprocess.run(STAGES, stdin=stdin, capture_output=True, env=CHILD_ENV, check=True)
+    return json.loads(proc.stdout)
+
+
+def policy_heavy(tmp, reps, target):
+    """1,000 agents and 1,000 user NetworkPolicies in one namespace (issue 17, item 2)."""
+    agents, policies = POLICY_HEAVY
+    path = os.path.join(tmp, "policy-heavy.yaml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(inputs.policy_heavy(agents, policies))
+    size = os.path.getsize(path)
+    cpu: dict = {"ours": [], "floor": []}
+    for argv in ([FUNCTION], FLOOR):  # warm-up
+        cpu_once(argv, path)
+    for _ in range(reps):
+        for name, argv in (("ours", [FUNCTION]), ("floor", FLOOR)):
+            seconds, code = cpu_once(argv, path)
+            if code != 0:
+                raise SystemExit(f"{name} exited {code} on the policy-heavy input")
+            cpu[name].append(seconds)
+    ours, floor = statistics.median(cpu["ours"]), statistics.median(cpu["floor"])
+    steps = stages(path)
+    analysis = steps["verify_boundary"] - steps["verify: compose policy items"]
+    print(f"Policy-heavy: {agents:,} agents x {policies:,} user NetworkPolicies in one namespace "
+          f"({size / (1 << 20):.2f} MiB), CPU seconds, median of {reps}")
+    print(f"  ours end to end {ours:7.2f} s    floor {floor:7.2f} s    ours / floor {ours / floor:5.2f}")
+    print("  ours by step: " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items() if k not in ("total", "errors")
+                                         and v >= 0.005))
+    print(f"  the boundary analysis: {steps['verify_boundary']:.2f} s ({analysis:.2f} s analysing, "
+          f"{steps['verify: compose policy items']:.2f} s composing the policy items' data)")
+    print("  scaling of the boundary analysis (CPU s, composing excluded):")
+    figures = {}
+    for n_agents, n_policies in POLICY_SCALING:
+        scaled = os.path.join(tmp, f"policy-heavy-{n_agents}-{n_policies}.yaml")
+        with open(scaled, "w", encoding="utf-8") as f:
+            f.write(inputs.policy_heavy(n_agents, n_policies))
+        got = stages(scaled)
+        figures[(n_agents, n_policies)] = got["verify_boundary"] - got["verify: compose policy items"]
+        print(f"    {n_agents:>5,} agents x {n_policies:>5,} policies: {figures[(n_agents, n_policies)]:6.2f} s")
+    target("policy-heavy: the boundary analysis <= floor", steps["verify_boundary"] <= floor,
+           f"{steps['verify_boundary']:.2f} s vs {floor:.2f} s ({steps['verify_boundary'] / floor:.2f}x)")
+    target("policy-heavy: end to end <= floor", ours <= floor, f"{ours:.2f} s vs {floor:.2f} s ({ours / floor:.2f}x)")
+    by_agents = figures[(1_000, 1_000)] / figures[(250, 1_000)]
+    by_policies = figures[(1_000, 4_000)] / figures[(1_000, 1_000)]
+    target("policy-heavy: 4x the agents costs <= 5x", by_agents <= 5, f"{by_agents:.1f}x")
+    target("policy-heavy: 4x the policies costs <= 5x", by_policies <= 5, f"{by_policies:.1f}x")
+    print()
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -125,6 +194,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="sizes 100 and 1,000, three repetitions")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="comma-separated item counts")
+    parser.add_argument("--policy-heavy", action="store_true",
+                        help="only the figure for 1,000 agents and 1,000 user policies in one namespace")
     args = parser.parse_args(argv)
     sizes = args.sizes or ((100, 1_000) if args.quick else SIZES)
     reps = (lambda n: 3) if args.quick else (lambda n: REPS.get(n, 5))
@@ -148,7 +219,14 @@ def main(argv=None):
         if not ok:
             failures.append(name)
 
+    if args.policy_heavy:
+        with tempfile.TemporaryDirectory(prefix="pipelock-bench-") as tmp:
+            policy_heavy(tmp, 3, target)
+        print(f"{len(failures)} target(s) failed" + (": " + "; ".join(failures) if failures else ""))
+        return 0
+
     with tempfile.TemporaryDirectory(prefix="pipelock-bench-") as tmp:
+        policy_heavy(tmp, 3 if args.quick else 5, target)
         # -- baseline and cold start -------------------------------------
         one = os.path.join(tmp, "one.yaml")
         with open(one, "w", encoding="utf-8") as f:

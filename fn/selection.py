@@ -169,7 +169,20 @@ def plan(selected, settings):
         if agent is not None:
             agents.append(agent)
     results += _one_companion_each(agents)
+    results += _proxy_namespace_needs_namespaces(agents, settings)
     return agents, results
+
+
+def _proxy_namespace_needs_namespaces(agents, settings):
+    """In a namespace of their own, the companions admit the agent by its
+    namespace: a workload without one cannot be pinned."""
+    if not settings.proxy_namespace:
+        return []
+    return [R.Result(
+        f"{agent.kind} {agent.name} has no namespace, but spec.proxyNamespace puts its proxy in namespace "
+        f"{settings.proxy_namespace}, whose policy must admit the agent by its namespace. Give the workload a "
+        "namespace, or drop spec.proxyNamespace", R.ERROR, agent.workload_ref()[0],
+        R.field("metadata.namespace"), agent.workload_ref()[1]) for agent in agents if not agent.namespace]
 
 
 def _unmatched(selected, settings):
@@ -194,6 +207,13 @@ def _agent_for_item(item, settings, total):
     if template_meta is not None and not isinstance(template_meta, dict):
         return problem(f"{kind} {item.name}: {template}.metadata is not a mapping, so its pods have no labels to "
                        f"select them by. Add labels at {template}.metadata.labels", f"{template}.metadata")
+    if (workloads.pod_spec(data, kind) or {}).get("hostNetwork") is True:
+        return problem(
+            f"{kind} {item.name} runs on the host network ({template}.spec.hostNetwork: true): its pods share the "
+            "node's network namespace, where NetworkPolicy does not apply on most CNIs (Kubernetes leaves it "
+            "undefined; Calico and Cilium police host-networked pods only with host policies), so nothing would "
+            "keep it behind its proxy. Remove hostNetwork, or exclude the workload", f"{template}.spec.hostNetwork",
+            "true")
     if agent_selector is None or not workloads.pod_labels(data, kind):
         return problem(
             f"{kind} {item.name} has no pod labels: its NetworkPolicy would need an empty pod selector, which selects "
@@ -245,7 +265,7 @@ def _one_companion_each(agents):
     results = []
     owners: dict = {}
     for agent in agents:
-        key = (agent.namespace or "default", agent.proxy)
+        key = (agent.proxy_namespace or "default", agent.proxy)
         other = owners.get(key)
         if other is None:
             owners[key] = agent

@@ -7,7 +7,13 @@ network-config-analyzer (nca), an independent implementation (tests/oracles/nca.
 4. Randomized: the leak search is sound and its witnesses are real, by nca.
 5. Every disagreement found, with the side the Kubernetes documentation
    (concepts/services-networking/network-policies, the networking.k8s.io/v1
-   API reference, concepts/overview/working-with-objects/labels) supports.
+   API reference, concepts/overview/working-with-objects/labels) supports,
+   or where the two model different things (an IPv4-mapped address is
+   IPv4 on the wire).
+
+tests/test_boundary_oracle.py carries the cross-check on to what the
+cluster runs: pods with run-time labels, the generated policies with the
+user's, and `existingPolicies: tighten`.
 
 The random examples are fixed (derandomized) so CI sees the same ones;
 PIPELOCK_ORACLE_EXAMPLES=2000 runs more of them locally.
@@ -17,17 +23,20 @@ import ipaddress
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipelock_companion import addresses
+from pipelock_companion import conventions as C
+from pipelock_companion.topology import policy_rules
 from pipelock_companion.verify import reachability as R
 from pipelock_companion.verify.netpol import EGRESS, INGRESS, NAME_LABEL, PROTOCOLS, Pod, PolicySet
 
 from oracles import nca
+from oracles.addresses import forbidden as forbidden_by_oracle
 
 IP = ipaddress.ip_address
 EXAMPLES = int(os.environ.get("PIPELOCK_ORACLE_EXAMPLES", "0"))
@@ -53,7 +62,7 @@ def nca_command(objects, tmp_path):
     """nca's command `--connectivity` on these objects, listing pods."""
     path = tmp_path / "resources.yaml"
     path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": objects}))
-    command = [os.path.join(os.path.dirname(sys.executable), "nca"), "--connectivity", "-r", str(path),
+    command = [nca.command(), "--connectivity", "-r", str(path),
                "--output_endpoints", "pods", "--print_ipv6", "-o", "txt_no_fw_rules"]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
@@ -243,9 +252,12 @@ CIDRS = {"0.0.0.0/0": ["10.0.0.0/8", "169.254.0.0/16"], "10.0.0.0/8": ["10.1.0.0
          "169.254.169.254/32": [], "::/0": ["fd00::/8"], "2001:db8::/32": ["2001:db8:1::/48"]}
 QUERY_IPS = [IP(a) for a in ("203.0.113.7", "10.0.0.1", "10.1.0.1", "169.254.169.254", "8.8.8.8",
                              "2001:db8::1", "2001:db8:1::1", "fd00::1")]
-# IPv4 embedded in IPv6: both sides match them against IPv6 blocks only today
-# (issue 11, item 6, may change the model; then pin the difference in section 5)
-EMBEDDED_IPS = [IP(a) for a in ("::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe")]
+# IPv4 embedded in IPv6. An IPv4-mapped address goes out as IPv4 (the kernel
+# turns a connect() to it into tcp_v4_connect): nca is asked about the IPv4
+# address it is on the wire (section 5 pins what nca says of the IPv6 form).
+# The translated forms (NAT64, 6to4) are IPv6 on the wire for both.
+EMBEDDED_IPS = [IP(a) for a in ("::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe",
+                                "2002:a9fe:a9fe::1")]
 
 
 def selectors(keys, values, existence=True):
@@ -309,11 +321,16 @@ POD_SHAPES = st.lists(st.tuples(
              max_size=2, unique_by=lambda p: p[0])), min_size=1, max_size=5)
 
 
+def on_the_wire(endpoint):
+    """The endpoint as a packet carries it: an IPv4-mapped address is IPv4."""
+    return endpoint if isinstance(endpoint, Pod) else addresses.wire_address(endpoint)
+
+
 def disagreement(oracle, verdict, pairs, requests):
     """The first (source, destination, port, protocol, nca's verdict) on
     which the model's `verdict` is not nca's; None when there is none."""
-    for source, destination in pairs:
-        ports = oracle.ports(source, destination)  # one nca question per pair
+    wire_pairs = [(on_the_wire(source), on_the_wire(destination)) for source, destination in pairs]
+    for (source, destination), ports in zip(pairs, oracle.ports_of(wire_pairs), strict=True):  # one round trip
         for port, protocol in requests:
             expected = any(first <= port <= last for first, last in ports[protocol])
             if verdict(source, destination, port, protocol) != expected:
@@ -361,7 +378,6 @@ REACH_KEYS, REACH_VALUES = ["app", "role", "k8s-app"], ["agent", "proxy", "db", 
 DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
 DNS_PEER = {"namespaceSelector": {"matchLabels": {NAME_LABEL: "kube-system"}},
             "podSelector": {"matchLabels": DNS_LABELS}}
-FORBIDDEN = [ipaddress.ip_network(c) for c in R.FORBIDDEN_CIDRS]
 
 
 def grid_pods(namespaces):
@@ -387,16 +403,14 @@ def agent_policy(extra_rules):
 
 
 def proxy_policy(extra_rules):
-    """The shape the function generates for the proxy, with extra rules."""
-    v4 = [c for c in R.FORBIDDEN_CIDRS if ":" not in c]
-    v6 = [c for c in R.FORBIDDEN_CIDRS if ":" in c]
+    """What the function generates for the proxy (its internet peers, every
+    address form cut out), with extra rules."""
+    internet = policy_rules.internet_peers(C.EVERYWHERE_CIDRS, R.FORBIDDEN_CIDRS)
     return policy("proxy", {"podSelector": {"matchLabels": PROXY}, "policyTypes": ["Ingress", "Egress"],
                             "ingress": [{"from": [{"podSelector": {"matchLabels": AGENT}}],
                                          "ports": [{"protocol": "TCP", "port": 8888}]}],
                             "egress": [{"to": [DNS_PEER], "ports": DNS_PORTS},
-                                       {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": v4}},
-                                               {"ipBlock": {"cidr": "::/0", "except": v6}}],
-                                        "ports": [{"protocol": "TCP", "port": 443}]},
+                                       {"to": internet, "ports": [{"protocol": "TCP", "port": 443}]},
                                        *extra_rules]})
 
 
@@ -434,8 +448,9 @@ def is_pod(endpoint, namespace, labels):
         and all(endpoint.labels.get(k) == v for k, v in labels.items())
 
 
-def dns(endpoint, port, protocol):
-    return port == 53 and protocol in ("UDP", "TCP") and is_pod(endpoint, "kube-system", DNS_LABELS)
+def dns(endpoint, port, _protocol):
+    """Port 53 of the DNS pods, any protocol: it reaches the DNS and nothing else."""
+    return port == 53 and is_pod(endpoint, "kube-system", DNS_LABELS)
 
 
 class Check:
@@ -457,11 +472,17 @@ CHECKS = [
     Check(R.AGENT_EGRESS, lambda policies, known: R.agent_egress(policies, "agents", AGENT, PROXY, namespaces=known),
           AGENT_POD, EGRESS, lambda e, port, protocol: dns(e, port, protocol)
           or ((port, protocol) == (8888, "TCP") and is_pod(e, "agents", PROXY)), ALL_REQUESTS),
+    # every port of the proxy: only the agent, only on TCP 8888
     Check(R.PROXY_INGRESS, lambda policies, known: R.proxy_ingress(policies, "agents", AGENT, PROXY, namespaces=known),
-          PROXY_POD, INGRESS, lambda e, _port, _protocol: is_pod(e, "agents", AGENT), [(8888, "TCP")]),
+          PROXY_POD, INGRESS,
+          lambda e, port, protocol: (port, protocol) == (8888, "TCP") and is_pod(e, "agents", AGENT), ALL_REQUESTS),
+    # an address is forbidden when it is, or translates to, a forbidden one (test_addresses decodes them)
     Check(R.PROXY_EGRESS, lambda policies, known: R.proxy_egress(policies, "agents", PROXY, namespaces=known),
           PROXY_POD, EGRESS, lambda e, port, protocol: dns(e, port, protocol)
-          or (not isinstance(e, Pod) and not any(e in n for n in FORBIDDEN)), ALL_REQUESTS)]
+          or (not isinstance(e, Pod) and not forbidden_by_oracle(e, R.FORBIDDEN_CIDRS)), ALL_REQUESTS)]
+# the addresses the soundness search walks: the query addresses and translated forms of them
+REACH_IPS = QUERY_IPS + [IP(a) for a in ("64:ff9b::a9fe:a9fe", "64:ff9b::808:808", "::a00:1", "2002:a9fe:a9fe::1",
+                                          "64:ff9b:1::808:808", "2001::1")]
 
 
 def peer_of(policies, violation):
@@ -483,7 +504,7 @@ def test_the_leak_search_is_sound_and_its_witnesses_are_real(raw, namespaces, kn
         guarded = pod(check.guarded.namespace, check.guarded.labels, check.guarded.ports, namespaces)
         view = nca.Config(nca.one_direction(stored, check.direction), namespaces, [*universe, guarded])
         # sound: a flow nca allows and the check does not permit is a leak the search reports
-        leak = next(((endpoint, port, protocol) for endpoint in universe + QUERY_IPS
+        leak = next(((endpoint, port, protocol) for endpoint in universe + REACH_IPS
                      for port, protocol in check.requests if not check.permitted(endpoint, port, protocol)
                      and view.allowed(*check.flow(guarded, endpoint), port, protocol)), None)
         assert violations or leak is None, (check.name, leak)
@@ -554,3 +575,18 @@ def test_nca_bug_a_missing_namespace_label_is_read_as_empty(selector, namespace_
     raw = [policy("p", {"podSelector": {"matchLabels": {"app": "agent"}}, "policyTypes": ["Egress"],
                         "egress": [{"to": [{"namespaceSelector": selector}]}]})]
     assert both_verdicts(raw, namespaces, [agent, target], agent, target) == verdicts
+
+
+def test_an_ipv4_mapped_address_is_ipv4_on_the_wire_not_ipv6():
+    """Where the two model different things. The model: a connect() to
+    ::ffff:a.b.c.d leaves as an IPv4 packet (Linux tcp_v6_connect hands an
+    IPv4-mapped destination to tcp_v4_connect; a socket with IPV6_V6ONLY
+    gets ENETUNREACH), so the IPv4 rules decide. nca, asked about the IPv6
+    address as such, matches it against IPv6 blocks. Asked about the
+    address on the wire (as sections 3 and 4 do), it agrees."""
+    v4_only = [policy("p", {"podSelector": {}, "policyTypes": ["Egress"],
+                            "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]})]
+    mapped = IP("::ffff:203.0.113.7")
+    model, oracle = both_verdicts(v4_only, {}, [WEB], WEB, mapped)
+    assert (model, oracle) == (True, False)
+    assert both_verdicts(v4_only, {}, [WEB], WEB, mapped.ipv4_mapped) == (True, True)

@@ -173,7 +173,19 @@ def test_ip_block_with_except_v4():
     assert not out(policies, IP("10.1.0.0"))
     assert not out(policies, IP("10.1.255.255"))
     assert not out(policies, IP("11.0.0.0"))
-    assert not out(policies, IP("::ffff:10.0.0.1"))  # an IPv6 address is never in an IPv4 block
+    assert not out(policies, IP("2002:a00:1::"))  # 6to4: an IPv6 address on the wire, never in an IPv4 block
+
+
+def test_ipv4_mapped_address_is_the_ipv4_address():
+    """The kernel sends a connect() to ::ffff:a.b.c.d as IPv4 (tcp_v6_connect
+    falls back to tcp_v4_connect), so the IPv4 rules decide, not the IPv6 ones."""
+    v4 = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}}]}
+    v6 = {"to": [{"ipBlock": {"cidr": "::/0"}}]}
+    policies = [egress_policy([v4, v6])]
+    assert out(policies, IP("::ffff:10.0.0.1"))
+    assert not out(policies, IP("::ffff:169.254.169.254"))  # excepted from the IPv4 block; ::/0 does not apply
+    assert out(policies, IP("64:ff9b::a9fe:a9fe"))  # NAT64 is IPv6 on the wire: ::/0 allows it
+    assert not out([egress_policy([v6])], IP("::ffff:203.0.113.7"))
 
 
 def test_ip_block_with_except_v6():
@@ -296,13 +308,32 @@ def test_invalid_selector_matches_nothing_and_is_reported():
     assert any("spec.podSelector" in m and "Bogus" in m for m in policies.messages())
 
 
+DENY_ALL = egress_policy([], name="deny-all")
+
+
+def test_a_rejected_policy_isolates_nothing_but_its_rules_still_count():
+    """The API server refuses the whole object: it cannot isolate. Its valid
+    rules are still read, so a reading of validity stricter than the
+    server's can only make the analysis see more paths, never fewer."""
+    typo = egress_policy([{"ports": [{"port": 443}]}, {"to": [{"ipBlock": {"cidr": "nope"}}]}])
+    policies = PolicySet([typo])
+    assert policies.rules(WEB, EGRESS) is None and policies.egress_allowed(WEB, PUBLIC, 80, "TCP")
+    assert [p.policy for p in policies.problems] == ["prod/p"]
+    with_deny = PolicySet([typo, DENY_ALL])
+    assert with_deny.egress_allowed(WEB, PUBLIC, 443, "TCP") and not with_deny.egress_allowed(WEB, PUBLIC, 80, "TCP")
+    unknown_type = policy({"podSelector": {}, "policyTypes": ["Egress", "Sideways"]})
+    assert PolicySet([unknown_type]).rules(WEB, EGRESS) is None
+    assert PolicySet([policy({"podSelector": {}, "policyTypes": ["Egress", "Egress", "Ingress"]})]).rules(
+        WEB, EGRESS) is None
+
+
 def test_invalid_peers_and_ports_match_nothing_but_keep_the_rule():
     rule = {"to": [{"podSelector": {"matchExpressions": [{"key": "a", "operator": "In", "values": []}]}},
                    {"ipBlock": {"cidr": "not-a-cidr"}},
                    {"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}],
             "ports": [{"port": 443}]}
     bad_ports = {"ports": [{"port": 443, "protocol": "ICMP"}, {"port": "http", "endPort": 90}, {"port": "80"}]}
-    policies = PolicySet([egress_policy([rule, bad_ports])])
+    policies = PolicySet([egress_policy([rule, bad_ports]), DENY_ALL])
     assert not policies.egress_allowed(WEB, IP("10.0.0.1"), 443, "TCP")
     assert not policies.egress_allowed(WEB, DB, 443, "TCP")
     assert not policies.egress_allowed(WEB, PUBLIC, 80, "TCP")  # an all-invalid ports list is not "all ports"
@@ -314,7 +345,7 @@ def test_invalid_peers_and_ports_match_nothing_but_keep_the_rule():
 
 def test_except_outside_the_cidr_is_reported():
     rule = {"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["192.168.0.0/16"]}}]}
-    policies = PolicySet([egress_policy([rule])])
+    policies = PolicySet([egress_policy([rule]), DENY_ALL])
     assert not policies.egress_allowed(WEB, IP("10.0.0.1"), 443, "TCP")
     assert [p.field for p in policies.problems] == ["spec.egress[0].to[0].ipBlock.except[0]"]
 
@@ -329,7 +360,8 @@ def test_missing_spec_is_the_zero_spec():
 def test_null_and_wrongly_typed_fields_do_not_raise():
     objects = [None, "text", {"spec": "text"}, {"spec": {"podSelector": None, "egress": None, "ingress": "x"}},
                {"metadata": "x", "spec": {"podSelector": [], "policyTypes": "Egress", "egress": [None, {"to": {}}]}},
-               policy({"podSelector": {}, "policyTypes": ["Egress", "Sideways"], "egress": [{"to": [None, {}]}]})]
+               policy({"podSelector": {}, "policyTypes": ["Egress", "Sideways"], "egress": [{"to": [None, {}]}]}),
+               DENY_ALL]
     policies = PolicySet(objects)
     assert policies.rules(WEB, EGRESS) == [r for p in policies.policies if p.key == "prod/p" for r in p.rules[EGRESS]]
     assert not policies.egress_allowed(WEB, PUBLIC, 443, "TCP")
@@ -354,3 +386,57 @@ def test_garbage_never_raises(objects):
     for direction in (INGRESS, EGRESS):
         policies.allows(Pod("default", {"app": "x"}, ip="10.0.0.1"), direction, PUBLIC, 443, "TCP")
     policies.messages()
+
+
+# -- pods as the cluster runs them: labels with values not known here ---------
+
+HASHED = Pod("prod", {"app": "web"}, ip="10.1.0.5", unknown={"pod-template-hash"})
+
+
+def test_a_runtime_label_may_select_but_never_isolates():
+    by_hash = egress_policy([{"ports": [{"port": 443}]}],
+                            selector={"matchExpressions": [{"key": "pod-template-hash", "operator": "In",
+                                                            "values": ["abc"]}]})
+    alone = PolicySet([by_hash])
+    assert alone.rules(HASHED, EGRESS) is None  # it may not select the pod: not isolated for sure
+    assert [p.name for p in alone.selecting(HASHED, EGRESS)] == ["p"]
+    with_deny = PolicySet([by_hash, egress_policy([], name="deny", selector={"matchLabels": {"app": "web"}})])
+    assert with_deny.egress_allowed(HASHED, PUBLIC, 443, "TCP")  # its rule may apply
+    assert not with_deny.egress_allowed(HASHED, PUBLIC, 80, "TCP")
+    assert not with_deny.egress_allowed(WEB, PUBLIC, 443, "TCP")  # a pod without the label: only the deny
+    does_not_exist = egress_policy([], selector={"matchExpressions": [
+        {"key": "pod-template-hash", "operator": "DoesNotExist"}]})
+    assert PolicySet([does_not_exist]).selecting(HASHED, EGRESS)  # some CNIs drop the label: may hold too
+
+
+_KEYS, _VALUES = ["app", "tier", "pod-template-hash"], ["a", "b", "c"]
+_SELECTORS = st.builds(
+    lambda labels, expressions: {"matchLabels": labels, "matchExpressions": expressions},
+    st.dictionaries(st.sampled_from(_KEYS), st.sampled_from(_VALUES), max_size=2),
+    st.lists(st.builds(lambda k, op, vs: {"key": k, "operator": op, **({"values": vs} if op in ("In", "NotIn") else {})},
+                       st.sampled_from(_KEYS), st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
+                       st.lists(st.sampled_from(_VALUES), min_size=1, max_size=2, unique=True)), max_size=2))
+_PODS = st.builds(lambda ns, labels, unknown: Pod(ns, labels, unknown=unknown), st.sampled_from(["prod", "dev"]),
+                  st.dictionaries(st.sampled_from(_KEYS), st.sampled_from(_VALUES), max_size=3),
+                  st.sets(st.sampled_from(_KEYS), max_size=1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["prod", "dev"]), _SELECTORS), max_size=8), _PODS)
+def test_the_index_finds_every_policy_that_may_select_a_pod(specs, pod):
+    """The namespace/label index is only a shortcut: it finds exactly the
+    policies a scan of all of them finds, and a pod's selection is judged
+    True only if every value of its unknown labels (or their absence)
+    makes the selector match."""
+    objects = [policy({"podSelector": s, "policyTypes": ["Egress"]}, name=f"p{i}", namespace=ns)
+               for i, (ns, s) in enumerate(specs)]
+    policies = PolicySet(objects)
+    scanned = [p for p in policies.policies if p.may_select(pod, EGRESS)]
+    assert policies.selecting(pod, EGRESS) == scanned
+    for p in policies.policies:
+        verdict = p.judge(pod, EGRESS)
+        worlds = [{**{k: v for k, v in pod.labels.items() if k not in pod.unknown}, **extra}
+                  for extra in ({}, *({k: v} for k in pod.unknown for v in [*_VALUES, "z"]))]
+        outcomes = {p.namespace == pod.namespace and p.selector.matches(labels) for labels in worlds}
+        if verdict is not None:  # None ("may") claims nothing; True and False must hold in every world
+            assert outcomes == {verdict}

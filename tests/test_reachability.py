@@ -8,6 +8,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipelock_companion import conventions as C
+from pipelock_companion.topology import policy_rules
 from pipelock_companion.verify import netpol
 from pipelock_companion.verify import reachability as R
 from pipelock_companion.verify.netpol import EGRESS, INGRESS, Pod
@@ -38,10 +40,7 @@ def agent_policy(extra_rules=()):
 
 def proxy_policy(internet=None):
     """The shape the function generates for the proxy: the internet minus the forbidden ranges."""
-    v4 = [c for c in R.FORBIDDEN_CIDRS if ":" not in c]
-    v6 = [c for c in R.FORBIDDEN_CIDRS if ":" in c]
-    internet = internet or [{"ipBlock": {"cidr": "0.0.0.0/0", "except": v4}},
-                            {"ipBlock": {"cidr": "::/0", "except": v6}}]
+    internet = internet or policy_rules.internet_peers(C.EVERYWHERE_CIDRS, R.FORBIDDEN_CIDRS)
     return policy("bot-pipelock-policy", {
         "podSelector": {"matchLabels": PROXY}, "policyTypes": ["Ingress", "Egress"],
         "ingress": [{"from": [{"podSelector": {"matchLabels": AGENT}}], "ports": [{"protocol": "TCP", "port": 8888}]}],
@@ -192,18 +191,47 @@ def test_proxy_ingress_from_elsewhere():
                                      "ingress": [{"from": [{"namespaceSelector": {}}, {"podSelector": {}}]},
                                                  {"ports": [{"port": 9091}]}]})
     violations = R.proxy_ingress([proxy_policy(), open_ingress], NS, AGENT, PROXY)
-    assert [(v.field, v.peer.namespace, v.peer.labels, v.port) for v in violations] == [
-        ("spec.ingress[0].from[0]", "other-namespace", {}, 8888),
-        ("spec.ingress[0].from[1]", NS, {}, 8888)]  # the metrics rule is not about 8888
+    assert summary(violations) == [
+        (R.PROXY_INGRESS, R.LEAK, "agents/scrape", "spec.ingress[0].from[0]", ("other-namespace", {}), 8888, "TCP"),
+        (R.PROXY_INGRESS, R.LEAK, "agents/scrape", "spec.ingress[0].from[1]", (NS, {}), 8888, "TCP"),
+        # every port of the proxy is checked: the metrics port open to everyone is a leak
+        (R.PROXY_INGRESS, R.LEAK, "agents/scrape", "spec.ingress[1]", "203.0.113.7", 9091, "TCP")]
+
+
+def test_the_agent_reaches_the_proxy_on_its_port_only():
+    other_port = policy("agent-any-port", {"podSelector": {"matchLabels": PROXY}, "policyTypes": ["Ingress"],
+                                           "ingress": [{"from": [{"podSelector": {"matchLabels": AGENT}}]}]})
+    assert summary(R.proxy_ingress([proxy_policy(), other_port], NS, AGENT, PROXY)) == [
+        (R.PROXY_INGRESS, R.LEAK, "agents/agent-any-port", "spec.ingress[0].from[0]", (NS, AGENT), 8888, "UDP")]
+
+
+def test_a_declared_scraper_reaches_the_metrics_port_and_nothing_else():
+    monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                  "podSelector": {"matchLabels": {"app": "prometheus"}}}
+    scrape = policy("scrape", {"podSelector": {"matchLabels": PROXY}, "policyTypes": ["Ingress"],
+                               "ingress": [{"from": [monitoring], "ports": [{"port": 9091}]}]})
+    scraper = R.Permit.pods("monitoring", {"app": "prometheus"}, [{"protocol": "TCP", "port": 9091}])
+    assert R.proxy_ingress([proxy_policy(), scrape], NS, AGENT, PROXY, scraper=scraper) == []
+    # without the declaration it is a leak; with it, a wider rule still is
+    assert summary(R.proxy_ingress([proxy_policy(), scrape], NS, AGENT, PROXY)) == [
+        (R.PROXY_INGRESS, R.LEAK, "agents/scrape", "spec.ingress[0].from[0]", ("monitoring", {"app": "prometheus"}),
+         9091, "TCP")]
+    wider = policy("scrape", {"podSelector": {"matchLabels": PROXY}, "policyTypes": ["Ingress"],
+                              "ingress": [{"from": [monitoring]}]})
+    assert summary(R.proxy_ingress([proxy_policy(), wider], NS, AGENT, PROXY, scraper=scraper)) == [
+        (R.PROXY_INGRESS, R.LEAK, "agents/scrape", "spec.ingress[0].from[0]", ("monitoring", {"app": "prometheus"}),
+         8888, "TCP")]
 
 
 def test_proxy_ingress_by_named_port():
     named = policy("named", {"podSelector": {}, "policyTypes": ["Ingress"],
                              "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": "http"}]},
-                                         {"ports": [{"port": "metrics"}]}]})
+                                         {"ports": [{"port": "metrics"}]}, {"ports": [{"port": "admin"}]}]})
     violations = R.proxy_ingress([named], NS, AGENT, PROXY)
-    assert summary(violations) == [(R.PROXY_INGRESS, R.LEAK, "agents/named", "spec.ingress[0].from[0]",
-                                    "203.0.113.7", 8888, "TCP")]
+    # the proxy names 8888 http and 9091 metrics; it has no port named admin
+    assert summary(violations) == [
+        (R.PROXY_INGRESS, R.LEAK, "agents/named", "spec.ingress[0].from[0]", "203.0.113.7", 8888, "TCP"),
+        (R.PROXY_INGRESS, R.LEAK, "agents/named", "spec.ingress[1]", "203.0.113.7", 9091, "TCP")]
 
 
 def test_proxy_reaching_cluster_pods_by_named_port():
@@ -450,7 +478,7 @@ def o_is(endpoint, namespace, labels):
 
 
 def o_dns(endpoint, port, protocol):
-    return port == 53 and protocol in ("UDP", "TCP") and (
+    return port == 53 and (
         o_is(endpoint, "kube-system", U_DNS) or o_ip(endpoint) == IP("169.254.20.10"))
 
 
@@ -463,7 +491,7 @@ def o_agent_permitted(endpoint, port, protocol):
 
 
 def o_proxy_ingress_permitted(endpoint, port, protocol):
-    return o_is(endpoint, "agents", U_AGENT)
+    return (port, protocol) == (8888, "TCP") and o_is(endpoint, "agents", U_AGENT)
 
 
 def o_proxy_egress_permitted(endpoint, port, protocol):
@@ -485,7 +513,7 @@ U_DNS_POD = u_pod("kube-system", U_DNS, "10.2.0.10", [("dns", 53, "UDP"), ("dns-
 FIXED_UNIVERSE = [U_AGENT_POD, U_PROXY_POD, U_DNS_POD, *GRID, *U_IPS]
 ALL_REQUESTS = [(port, proto) for port in U_PORTS for proto in netpol.PROTOCOLS]
 QUESTIONS = {R.AGENT_EGRESS: (U_AGENT_POD, EGRESS, o_agent_permitted, ALL_REQUESTS),
-             R.PROXY_INGRESS: (U_PROXY_POD, INGRESS, o_proxy_ingress_permitted, [(8888, "TCP")]),
+             R.PROXY_INGRESS: (U_PROXY_POD, INGRESS, o_proxy_ingress_permitted, ALL_REQUESTS),
              R.PROXY_EGRESS: (U_PROXY_POD, EGRESS, o_proxy_egress_permitted, ALL_REQUESTS)}
 
 

@@ -1,11 +1,13 @@
 """`pipelock-companion verify`: reports, changes nothing; passes on the
 generated topology, fails when a user's policy voids it."""
 
+import ipaddress
 import os
 
 import yaml
 
 from conftest import run_function
+from pipelock_companion.verify import netpol
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
 
@@ -91,13 +93,33 @@ def test_a_policy_the_api_server_would_reject_is_reported():
     assert any(r["resourceRef"]["name"] == "typo" and "operator 'Is'" in r["message"] for r in warnings)
 
 
-def test_metadata_stays_forbidden_when_deny_cidrs_drop_it():
-    """A config that empties denyCIDRs still may not open cloud metadata to the proxy."""
+def _with_config(spec_yaml):
     with open(os.path.join(GOLDEN, "deployment", "input.yaml"), encoding="utf-8") as f:
         package = f.read()
-    package += ("functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
-                "  metadata:\n    name: open\n  spec:\n    proxyEgress:\n      denyCIDRs: []\n")
-    out, _, code = run_function(package.encode())
+    return package + ("functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
+                      "  metadata:\n    name: open\n  spec:\n" + spec_yaml)
+
+
+def test_metadata_stays_forbidden_when_deny_cidrs_drop_it():
+    """A config that empties denyCIDRs still may not open cloud metadata to the proxy:
+    the generated policy keeps every metadata range out, in every address form."""
+    out, err, code = run_function(_with_config("    proxyEgress:\n      denyCIDRs: []\n").encode())
+    assert code == 0, err
+    (proxy_policy,) = [i for i in _items(out) if i["metadata"]["name"].endswith("-pipelock-policy")]
+    policies = netpol.PolicySet([proxy_policy])
+    proxy = netpol.Pod("agents", proxy_policy["spec"]["podSelector"]["matchLabels"])
+    for address in ("169.254.169.254", "168.63.129.16", "0.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe",
+                    "2002:a9fe:a9fe::1", "::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe", "2001::1", "fd00:ec2::254",
+                    "fe80::a9fe:a9fe", "fd20:ce::254"):
+        assert not policies.egress_allowed(proxy, ipaddress.ip_address(address), 443, "TCP"), address
+    # the private ranges it dropped are reachable now, and so is the internet, NAT64 included
+    for address in ("10.0.0.1", "203.0.113.7", "64:ff9b::cb00:7107", "2606:4700::1111"):
+        assert policies.egress_allowed(proxy, ipaddress.ip_address(address), 443, "TCP"), address
+
+
+def test_allowing_metadata_is_a_config_error():
+    out, _, code = run_function(_with_config("    proxyEgress:\n      allowCIDRs: [169.254.169.254/32]\n").encode())
     assert code == 1
-    errors = [r["message"] for r in yaml.safe_load(out)["results"] if r["severity"] == "error"]
-    assert any("169.254" in m for m in errors), errors
+    errors = [r for r in yaml.safe_load(out)["results"] if r["severity"] == "error"]
+    assert [r["field"]["path"] for r in errors] == ["spec.proxyEgress.allowCIDRs[0]"]
+    assert "cloud metadata" in errors[0]["message"]

@@ -9,14 +9,29 @@ means "select the workloads annotated pipelock.dev/inject: "true"".
 from .. import conventions as C
 from ..krm import results as R
 from . import checks, schema
-from .model import DestinationSpec, Dns, Probes, ProxyEgress, Rollout, Settings, Tls, WorkloadRef
+from .model import (
+    DestinationSpec,
+    Dns,
+    Metrics,
+    PolicyRef,
+    Probes,
+    ProxyEgress,
+    Rollout,
+    Scraper,
+    Settings,
+    Tls,
+    WorkloadRef,
+)
 
 __all__ = [
     "DestinationSpec",
     "Dns",
+    "Metrics",
+    "PolicyRef",
     "Probes",
     "ProxyEgress",
     "Rollout",
+    "Scraper",
     "Settings",
     "Tls",
     "WorkloadRef",

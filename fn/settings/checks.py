@@ -2,6 +2,7 @@
 and settings that do nothing. Every check of the functionConfig beyond its
 schema is here."""
 
+from .. import addresses
 from .. import conventions as C
 from ..krm import results as R
 from . import go_duration, images
@@ -64,6 +65,67 @@ def check(settings):
                 "until it is rescheduled. The PodDisruptionBudget (maxUnavailable: 1) lets drains proceed; use 2 or "
                 "more replicas for availability", "spec.replicas", 1)
     out += _probes(settings, ref)
+    out += _cidr_problems(settings, ref)
+    return out
+
+
+def _cidrs(settings):
+    """(field path, text) of every CIDR in the settings."""
+    out = [(f"spec.dns.cidrs[{i}]", c) for i, c in enumerate(settings.dns.cidrs)]
+    out += [(f"spec.proxyEgress.allowCIDRs[{i}]", c) for i, c in enumerate(settings.proxy_egress.allow_cidrs)]
+    out += [(f"spec.proxyEgress.denyCIDRs[{i}]", c) for i, c in enumerate(settings.proxy_egress.deny_cidrs)]
+    for d, destination in enumerate(settings.destinations):
+        out += [(f"spec.destinations[{d}].cidrs[{i}]", c) for i, c in enumerate(destination.cidrs)]
+    return out
+
+
+def _cidr_problems(settings, ref):
+    """Every CIDR must be one the API server reads the same way in every
+    mode: a generated policy it would reject leaves the pods unisolated."""
+    out = []
+    for path, text in _cidrs(settings):
+        network, note = addresses.parse_network(text)
+        if network is None:
+            reason = "is not a CIDR"
+        elif addresses.is_mapped(network):
+            reason = (f"is an IPv4-mapped IPv6 network: write it as {addresses.mapped_to_ipv4(network)}. The API "
+                      "server rejects a NetworkPolicy holding one under StrictIPCIDRValidation (leaving the pods "
+                      "unisolated), and IPv4 traffic never matches it")
+        elif note:
+            reason = (f"is not in canonical form: write {network} (the API server rejects it under "
+                      "StrictIPCIDRValidation)")
+        else:
+            continue
+        out.append(R.Result(f"{path}: {text!r} {reason}", R.ERROR, ref, R.field(path, text)))
+    if not out:
+        out += _allow_problems(settings, ref)
+    return out
+
+
+def _allow_problems(settings, ref):
+    """An allowed range that only reaches denied addresses, or IPv4 through
+    a translator, is refused: the proxy policy would have to drop it."""
+    always = [addresses.parse_network(c)[0] for c in C.METADATA_CIDRS]
+    denied = [addresses.parse_network(c)[0] for c in settings.proxy_egress.deny_cidrs]
+    out = []
+    for i, text in enumerate(settings.proxy_egress.allow_cidrs):
+        path = f"spec.proxyEgress.allowCIDRs[{i}]"
+        network = addresses.parse_network(text)[0]
+        reason = None
+        if addresses.embedding_of(network) or addresses.is_unplaced(network):
+            reason = ("is an IPv6 form of IPv4 addresses (NAT64, 6to4, IPv4-compatible or Teredo): allow the IPv4 "
+                      "addresses instead; the proxy reaches them through NAT64 where the cluster has it")
+        else:
+            inside = next((d for d in always if network.version == d.version and network.subnet_of(d)), None)
+            if inside is not None:
+                reason = f"lies inside {inside}, cloud metadata, which the proxy may never reach"
+            else:
+                inside = next((d for d in denied if network.version == d.version and network.subnet_of(d)), None)
+                if inside is not None:
+                    reason = (f"lies inside {inside} of spec.proxyEgress.denyCIDRs: remove that entry (or narrow "
+                              "it) to allow these addresses")
+        if reason:
+            out.append(R.Result(f"{path}: {text!r} {reason}", R.ERROR, ref, R.field(path, text)))
     return out
 
 

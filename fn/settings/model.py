@@ -46,6 +46,32 @@ class ProxyEgress(Record):
     deny_cidrs: tuple = C.DEFAULT_DENY_CIDRS
 
 
+class Scraper(Record):
+    """The pods that may scrape the proxy's metrics port."""
+
+    namespace: str
+    pod_labels: dict
+
+
+class Metrics(Record):
+    scraper: Scraper | None = None
+
+
+class PolicyRef(Record):
+    """A policy object named in spec.unanalysedPolicies."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    api_version: str | None = None
+
+    def names(self, api_version, kind, name, namespace):
+        """Whether this entry names that object (apiVersion and namespace only when given)."""
+        return (self.kind == kind and self.name == name
+                and (self.namespace is None or self.namespace == (namespace or "default"))
+                and (self.api_version is None or self.api_version == api_version))
+
+
 class Tls(Record):
     # The Secret holding the CA key, and the certificate unless
     # cert_config_map names a ConfigMap for it (upstream's recipe: ConfigMap
@@ -107,9 +133,12 @@ class Settings(Record):
     cluster_domain: str = C.DEFAULT_CLUSTER_DOMAIN
     dns: Dns = fresh(Dns)
     proxy_egress: ProxyEgress = fresh(ProxyEgress)
+    proxy_namespace: str | None = None  # the companions' namespace; None: the workload's
+    metrics: Metrics = fresh(Metrics)
     destinations: tuple = ()  # (DestinationSpec, ...)
     tls: Tls | None = None
     existing_policies: str = "report"
+    unanalysed_policies: tuple = ()  # (PolicyRef, ...)
     downloading_init_containers: str = "warn"
     legacy_sidecar: str = "warn"
     rollout: Rollout = fresh(Rollout)
@@ -171,6 +200,13 @@ class Settings(Record):
                 cidrs=tuple(d.get("cidrs") or ()),
                 ports=tuple({"protocol": p.get("protocol", "TCP"), "port": p["port"]} for p in d["ports"]))
                 for d in spec["destinations"])
+        scraper = (spec.get("metrics") or {}).get("scraper")
+        if scraper is not None:
+            given["metrics"] = Metrics(Scraper(scraper["namespace"], dict(scraper["podLabels"])))
+        if "unanalysedPolicies" in spec:
+            given["unanalysed_policies"] = tuple(PolicyRef(
+                kind=r["kind"], name=r["name"], namespace=r.get("namespace"), api_version=r.get("apiVersion"))
+                for r in spec["unanalysedPolicies"])
         for key, attribute, kind, names in _OBJECTS:
             if spec.get(key) is not None:
                 fields: dict = {names[k]: _plain(v) for k, v in spec[key].items()}
@@ -182,6 +218,7 @@ class Settings(Record):
 _SCALARS = {
     "mode": "mode", "image": "image", "version": "version", "replicas": "replicas", "preset": "preset",
     "agentIdentity": "agent_identity", "clusterDomain": "cluster_domain", "existingPolicies": "existing_policies",
+    "proxyNamespace": "proxy_namespace",
     "downloadingInitContainers": "downloading_init_containers", "legacySidecar": "legacy_sidecar",
     "allowEmptyMatch": "allow_empty_match",
 }

@@ -24,7 +24,8 @@ def fresh(make):
 
 class Record:
     """A frozen record. Subclasses declare fields as annotated class
-    attributes; one without a value is required."""
+    attributes; one without a value is required. Values are given by
+    keyword, or in the order of the fields."""
 
     __slots__ = ()
     _fields: tuple = ()
@@ -36,7 +37,13 @@ class Record:
         cls._fields = cls._fields + tuple(name for name in own if name not in cls._fields)
         cls._defaults = {**cls._defaults, **{name: cls.__dict__[name] for name in own if name in cls.__dict__}}
 
-    def __init__(self, **values):
+    def __init__(self, *args, **values):
+        if len(args) > len(self._fields):
+            raise TypeError(f"{type(self).__name__}: {len(args)} values for {len(self._fields)} fields")
+        for name, value in zip(self._fields, args):  # noqa: B905 - fewer values than fields is fine
+            if name in values:
+                raise TypeError(f"{type(self).__name__}: {name} given twice")
+            values[name] = value
         for name in self._fields:
             if name in values:
                 value = values.pop(name)

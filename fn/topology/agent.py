@@ -31,7 +31,7 @@ class Agent:
     """One selected workload and its companion."""
 
     __slots__ = (
-        "item", "kind", "api_version", "name", "namespace", "proxy", "identity",
+        "item", "kind", "api_version", "name", "namespace", "proxy", "proxy_namespace", "identity",
         "selector", "pod_labels", "proxy_url", "no_proxy", "destinations", "direct_hosts", "config_text",
     )
 
@@ -43,11 +43,13 @@ class Agent:
         self.name = name
         self.namespace = namespace
         self.proxy = proxy
+        # The companions' namespace: spec.proxyNamespace, or the workload's.
+        self.proxy_namespace = settings.proxy_namespace or namespace
         self.identity = identity
         self.selector = selector
         self.pod_labels = pod_labels
         domain = settings.cluster_domain
-        self.proxy_url = names.proxy_url(proxy, namespace, domain)
+        self.proxy_url = names.proxy_url(proxy, self.proxy_namespace, domain)
         self.destinations = [Destination(d, namespace, domain) for d in settings.destinations]
         self.direct_hosts = _direct_hosts(self, domain)
         self.no_proxy = list(dict.fromkeys(self.direct_hosts + list(settings.no_proxy)))
@@ -71,7 +73,7 @@ def _direct_hosts(agent, cluster_domain):
     the proxy's own names (Pipelock's fetch endpoint is called directly) and
     each direct destination. Never `.svc` or `.cluster.local`: those would
     send every in-cluster call direct, where the agent NetworkPolicy drops it."""
-    hosts = list(C.LOOPBACK_HOSTS) + names.host_forms(agent.proxy, agent.namespace, cluster_domain)
+    hosts = list(C.LOOPBACK_HOSTS) + names.host_forms(agent.proxy, agent.proxy_namespace, cluster_domain)
     for destination in agent.destinations:
         hosts += destination.hosts
     return list(dict.fromkeys(hosts))

@@ -25,7 +25,7 @@ def annotations(agent, role, settings):
     if settings.rollout.argo_sync_waves:
         out[C.SYNC_WAVE] = AGENT_POLICY_WAVE if role == C.Role.AGENT_POLICY else PROXY_WAVE
     if settings.rollout.depends_on and agent.namespace:
-        ns = agent.namespace
+        ns = agent.proxy_namespace
         if role == C.Role.PROXY:
             out[C.DEPENDS_ON] = _ref("", ns, "ConfigMap", agent.proxy)
         elif role == C.Role.AGENT_POLICY:

@@ -5,24 +5,30 @@ side of the connection (the peers' policies live outside the package and
 can change at any time):
 
 - agent egress: can the agent pods reach anything but the cluster DNS on 53,
-  their proxy on TCP 8888 and the destinations the caller permits?
-- proxy ingress: can anything but the agent pods reach the proxy on TCP 8888?
+  their proxy pods (in the proxy's namespace) on TCP 8888 and the
+  destinations the caller permits?
+- proxy ingress: can anything but the agent pods reach the proxy, on any
+  port (only TCP 8888; and the metrics port from a declared scraper)?
 - proxy egress: can the proxy reach cloud metadata, private ranges or
-  cluster pods other than the DNS on 53?
+  cluster pods other than the DNS on 53? An IPv6 address that translates
+  to a forbidden IPv4 address (NAT64, 6to4, ...) is forbidden too.
 
-Each rule of each policy that selects the guarded pods is searched for a
+Each rule of each policy that may select the guarded pods is searched for a
 concrete leak, peer by peer, over finite witness sets that cover every case:
 addresses at every CIDR boundary, ports at every range boundary, and for
 selectors the pod (and, where needed, a hypothetical namespace) that
-matches the peer while avoiding every permitted class of pods. A pod that
-is not isolated at all is reported as "missing isolation".
+matches the peer while avoiding every permitted class of pods. The
+boundaries are those of the rule itself and of the permits, so the cost
+of a question grows with the rules that concern the guarded pods. A pod
+that no policy surely isolates is reported as "missing isolation".
 """
 
+import functools
 import ipaddress
 
+from .. import addresses
 from .. import conventions as C
-from ..topology.policy_rules import dns_ports as dns_port_entries
-from . import netpol
+from . import intervals, netpol
 from .netpol import EGRESS, INGRESS, NAME_LABEL, PROTOCOLS, Pod, endpoint_ip
 
 AGENT_EGRESS, PROXY_INGRESS, PROXY_EGRESS = "agent-egress", "proxy-ingress", "proxy-egress"
@@ -36,6 +42,7 @@ FORBIDDEN_CIDRS = C.DEFAULT_DENY_CIDRS
 
 # Witnesses a reader recognises come first; the boundaries make the sets complete.
 _PREFERRED_PORTS = (443, 80, 53, 22, C.PROXY_PORT, C.METRICS_PORT)
+_PROXY_PORTS_FIRST = (C.PROXY_PORT, C.METRICS_PORT, 443, 80, 53, 22)
 _PREFERRED_IPS = tuple(ipaddress.ip_address(a) for a in ("203.0.113.7", "2001:db8::7", "169.254.169.254",
                                                           "fd00:ec2::254"))
 _NAMESPACE = ("namespace",)  # the search variable for the namespace; label keys are strings
@@ -45,9 +52,12 @@ class Violation:
     """One leak: which check, which policy rule allows it (None for missing
     isolation), and the concrete peer, port and protocol."""
 
-    __slots__ = ("check", "kind", "policy", "rule", "field", "peer", "port", "protocol", "message")
+    __slots__ = ("check", "kind", "policy", "rule", "field", "peer", "port", "protocol", "message", "position",
+                 "guarded")
 
-    def __init__(self, check, kind, policy, rule, field, peer, port, protocol, message):
+    def __init__(self, check, kind, policy, rule, field, peer, port, protocol, message, position=None, guarded=None):
+        self.position = position  # the policy's position in the objects the PolicySet was made of
+        self.guarded = guarded  # the guarded pod
         self.check = check
         self.kind = kind
         self.policy = policy  # "namespace/name" or None
@@ -67,7 +77,7 @@ class Permit:
     or any endpoint whose address is in `blocks`; on `ports` (None = all).
     Invalid entries permit nothing and are listed in `problems`."""
 
-    __slots__ = ("namespace", "labels", "blocks", "ports", "problems")
+    __slots__ = ("namespace", "labels", "blocks", "ports", "problems", "_spans")
 
     def __init__(self, namespace=None, labels=None, blocks=None, ports=None, problems=()):
         self.namespace = namespace
@@ -75,6 +85,14 @@ class Permit:
         self.blocks = blocks
         self.ports = ports
         self.problems = list(problems)
+        self._spans = None
+
+    def spans(self):
+        """The permitted addresses as intervals (computed once: the forbidden
+        ranges' permit is shared by every agent)."""
+        if self._spans is None:
+            self._spans = intervals.of_blocks(self.blocks)
+        return self._spans
 
     @classmethod
     def pods(cls, namespace, labels, ports=None):
@@ -104,13 +122,19 @@ class Permit:
             and all(endpoint.labels.get(k) == v for k, v in self.labels.items())
 
 
+@functools.lru_cache(maxsize=64)
+def _outside_cached(forbidden):
+    return _outside(forbidden)
+
+
 def _outside(forbidden):
-    """A Permit for every address outside the forbidden ranges, on any port.
-    A malformed range is listed in the Permit's problems and forbids nothing."""
+    """A Permit for every address outside the forbidden ranges and the IPv6
+    forms that translate into them, on any port. A malformed range is
+    listed in the Permit's problems and forbids nothing."""
     problems: list = []
     where = netpol.Where("forbidden ranges", problems)
     blocks = [netpol.compile_block({"cidr": c}, f"forbidden[{i}]", where) for i, c in enumerate(forbidden)]
-    ranges = [b.network for b in blocks if b is not None]
+    ranges = addresses.forbidden_networks([b.network for b in blocks if b is not None])
     blocks = []
     for everything in (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")):
         same = [r for r in ranges if r.version == everything.version]
@@ -121,7 +145,10 @@ def _outside(forbidden):
 
 
 def _dns_permits(dns, dns_cidrs, dns_ports=(DNS_PORT,)):
-    ports = dns_port_entries(dns_ports)
+    """The DNS pods' ports (53; 5353 behind OpenShift's Service), whatever
+    the protocol (Cilium's ANY includes SCTP): they reach the DNS and
+    nothing else."""
+    ports = [{"protocol": protocol, "port": port} for port in dns_ports for protocol in PROTOCOLS]
     permits = [Permit.pods(dns[0], dns[1], ports)]
     if dns_cidrs:
         permits.append(Permit.cidrs(dns_cidrs, ports))
@@ -131,38 +158,47 @@ def _dns_permits(dns, dns_cidrs, dns_ports=(DNS_PORT,)):
 # -- the three checks -------------------------------------------------------
 
 def agent_egress(policies, namespace, agent_labels, proxy_labels, *, dns=DNS, dns_cidrs=(), permits=(),
-                 namespaces=None, dns_ports=(DNS_PORT,)):
-    """Leaks out of the agent pods: anything but DNS on `dns_ports`, the
-    proxy pods on TCP 8888 and `permits` (a list of Permit)."""
-    namespaces = namespaces or {}
+                 namespaces=None, proxy_namespace=None, unknown=(), role="the agent pods", check=AGENT_EGRESS,
+                 dns_ports=(DNS_PORT,)):
+    """Leaks out of the agent pods: anything but DNS on `dns_ports`, the proxy pods
+    (of `proxy_namespace`, by default the agent's) on TCP 8888 and
+    `permits` (a list of Permit). `unknown`: label keys the pods carry
+    with values not known here."""
+    known = known_namespaces(namespaces)
     allowed = _dns_permits(dns, dns_cidrs, dns_ports)
-    allowed.append(Permit.pods(namespace, proxy_labels, [{"protocol": "TCP", "port": PROXY_PORT}]))
-    question = _Question(AGENT_EGRESS, EGRESS, _pod(namespace, agent_labels, (), namespaces),
-                         _role("the agent pods", namespace, agent_labels), allowed + list(permits), None,
-                         namespaces, "the agent may reach only the cluster DNS, its proxy and its "
-                         "permitted destinations")
+    allowed.append(Permit.pods(proxy_namespace or namespace, proxy_labels, [{"protocol": "TCP", "port": PROXY_PORT}]))
+    question = _Question(check, EGRESS, guarded_pod(namespace, agent_labels, (), known, unknown),
+                         _role(role, namespace, agent_labels), allowed + list(permits), known,
+                         "the agent may reach only the cluster DNS, its proxy and its permitted destinations")
     return _leaks(_policy_set(policies), question)
 
 
 def proxy_ingress(policies, namespace, agent_labels, proxy_labels, *, proxy_ports=PROXY_CONTAINER_PORTS,
-                  port=PROXY_PORT, namespaces=None):
-    """Leaks into the proxy pods on TCP `port` from anything but the agent pods."""
-    namespaces = namespaces or {}
-    allowed = [Permit.pods(namespace, agent_labels)]
-    question = _Question(PROXY_INGRESS, INGRESS, _pod(namespace, proxy_labels, proxy_ports, namespaces),
-                         _role("the proxy pods", namespace, proxy_labels), allowed, [(port, "TCP")],
-                         namespaces, "only the agent pods may")
+                  namespaces=None, agent_namespace=None, unknown=(), scraper=None, shown_labels=None):
+    """Leaks into the proxy pods (of `namespace`), on any port: only the
+    agent pods (of `agent_namespace`, by default the same) may connect, on
+    TCP 8888; and `scraper` (a Permit, for the metrics port), if given."""
+    known = known_namespaces(namespaces)
+    allowed = [Permit.pods(agent_namespace or namespace, agent_labels, [{"protocol": "TCP", "port": PROXY_PORT}])]
+    if scraper is not None:
+        allowed.append(scraper)
+    bound = "only the agent pods may, on TCP 8888" + (
+        f", and the metrics scraper on TCP {C.METRICS_PORT}" if scraper is not None else "")
+    question = _Question(PROXY_INGRESS, INGRESS, guarded_pod(namespace, proxy_labels, proxy_ports, known, unknown),
+                         _role("the proxy pods", namespace, shown_labels or proxy_labels), allowed, known, bound,
+                         preferred_ports=_PROXY_PORTS_FIRST)
     return _leaks(_policy_set(policies), question)
 
 
 def proxy_egress(policies, namespace, proxy_labels, *, proxy_ports=PROXY_CONTAINER_PORTS, dns=DNS, dns_cidrs=(),
-                 forbidden=FORBIDDEN_CIDRS, namespaces=None, dns_ports=(DNS_PORT,)):
-    """Leaks out of the proxy pods: the `forbidden` ranges on any port, and
-    cluster pods other than DNS on `dns_ports`."""
-    namespaces = namespaces or {}
-    allowed = [*_dns_permits(dns, dns_cidrs, dns_ports), _outside(forbidden)]
-    question = _Question(PROXY_EGRESS, EGRESS, _pod(namespace, proxy_labels, proxy_ports, namespaces),
-                         _role("the proxy pods", namespace, proxy_labels), allowed, None, namespaces,
+                 forbidden=FORBIDDEN_CIDRS, namespaces=None, unknown=(), shown_labels=None, dns_ports=(DNS_PORT,)):
+    """Leaks out of the proxy pods: the `forbidden` ranges (and the IPv6
+    forms that translate into them) on any port, and cluster pods other
+    than DNS on `dns_ports`."""
+    known = known_namespaces(namespaces)
+    allowed = [*_dns_permits(dns, dns_cidrs, dns_ports), _outside_cached(tuple(forbidden))]
+    question = _Question(PROXY_EGRESS, EGRESS, guarded_pod(namespace, proxy_labels, proxy_ports, known, unknown),
+                         _role("the proxy pods", namespace, shown_labels or proxy_labels), allowed, known,
                          "the proxy may reach neither cloud metadata, private ranges nor cluster pods "
                          "(other than the DNS on 53)")
     return _leaks(_policy_set(policies), question)
@@ -172,20 +208,48 @@ def check_agent(policies, namespace, agent_labels, proxy_labels, *, proxy_ports=
                 dns_cidrs=(), permits=(), forbidden=FORBIDDEN_CIDRS, namespaces=None, dns_ports=(DNS_PORT,)):
     """All three checks for one agent, in that order."""
     policies = _policy_set(policies)
+    known = known_namespaces(namespaces)
     return (agent_egress(policies, namespace, agent_labels, proxy_labels, dns=dns, dns_cidrs=dns_cidrs,
-                         permits=permits, namespaces=namespaces, dns_ports=dns_ports)
+                         permits=permits, namespaces=known, dns_ports=dns_ports)
             + proxy_ingress(policies, namespace, agent_labels, proxy_labels, proxy_ports=proxy_ports,
-                            namespaces=namespaces)
+                            namespaces=known)
             + proxy_egress(policies, namespace, proxy_labels, proxy_ports=proxy_ports, dns=dns,
-                           dns_cidrs=dns_cidrs, forbidden=forbidden, namespaces=namespaces, dns_ports=dns_ports))
+                           dns_cidrs=dns_cidrs, forbidden=forbidden, namespaces=known, dns_ports=dns_ports))
 
 
 def _policy_set(policies):
     return policies if isinstance(policies, netpol.PolicySet) else netpol.PolicySet(policies)
 
 
-def _pod(namespace, labels, ports, namespaces):
-    return Pod(namespace, labels, None, ports, namespaces.get(namespace))
+class KnownNamespaces:
+    """The namespaces in the input, name -> labels, and every name and
+    label value among them (witness names must avoid them). Built once."""
+
+    __slots__ = ("labels", "taken")
+
+    def __init__(self, namespaces):
+        self.labels = dict(namespaces or {})
+        self.taken = set(self.labels)
+        for labels in self.labels.values():
+            self.taken.update((labels or {}).values())
+
+    def get(self, name, default=None):
+        return self.labels.get(name, default)
+
+    def __contains__(self, name):
+        return name in self.labels
+
+    def __getitem__(self, name):
+        return self.labels[name]
+
+
+def known_namespaces(namespaces):
+    return namespaces if isinstance(namespaces, KnownNamespaces) else KnownNamespaces(namespaces)
+
+
+def guarded_pod(namespace, labels, ports, known, unknown):
+    """A guarded pod: its namespace's labels are known when the namespace is in the input."""
+    return Pod(namespace, labels, None, ports, known.get(namespace), unknown, namespace not in known)
 
 
 def _role(what, namespace, labels):
@@ -194,19 +258,29 @@ def _role(what, namespace, labels):
 
 class _Question:
     """One check: the guarded pod, the direction, what is permitted, and the
-    requests to try (None: every port and protocol)."""
+    witness values every rule's search starts from."""
 
-    __slots__ = ("check", "direction", "guarded", "role", "permits", "requests", "namespaces", "bound")
+    __slots__ = ("check", "direction", "guarded", "role", "permits", "namespaces", "bound", "preferred_ports",
+                 "base_ports", "taken", "address_permits", "covered")
 
-    def __init__(self, check, direction, guarded, role, permits, requests, namespaces, bound):
+    def __init__(self, check, direction, guarded, role, permits, namespaces, bound, preferred_ports=_PREFERRED_PORTS):
         self.check = check
         self.direction = direction
         self.guarded = guarded
         self.role = role
         self.permits = permits
-        self.requests = requests
         self.namespaces = namespaces
         self.bound = bound
+        self.preferred_ports = preferred_ports
+        self.base_ports: set = set()
+        self.taken = {guarded.namespace, *guarded.labels.values()}
+        # (permit, its addresses as intervals) for the permits of addresses
+        self.address_permits = [p for p in permits if p.blocks is not None]
+        self.covered: dict = {}  # which address permits apply -> their union
+        for permit in permits:
+            _add_port_points(permit.ports, self.base_ports)
+            self.taken.add(permit.namespace)
+            self.taken.update((permit.labels or {}).values())
 
     def destination(self, endpoint):
         """The pod whose named ports a ports entry refers to."""
@@ -219,16 +293,15 @@ class _Question:
 
 
 def _leaks(policies, question):
-    candidates = _Candidates(policies, question)
-    rules = policies.rules(question.guarded, question.direction)
-    if rules is None:
+    isolated, rules = policies.applying(question.guarded, question.direction)
+    if not isolated:
         everything = netpol.Rule(None, question.direction, None, None, None)
-        found = _witness(everything, None, question, candidates)
+        found = _witness(everything, None, question, _Candidates(question, everything, None))
         return [_violation(question, None, None, found)] if found else []
     out = []
     for rule in rules:
         for peer in (rule.peers if rule.peers is not None else (None,)):
-            found = _witness(rule, peer, question, candidates)
+            found = _witness(rule, peer, question, _Candidates(question, rule, peer))
             if found:
                 out.append(_violation(question, rule, peer, found))
     return out
@@ -237,39 +310,34 @@ def _leaks(policies, question):
 # -- witness search ---------------------------------------------------------
 
 class _Candidates:
-    """Finite witness sets for one question: every address and port range
-    boundary of the policies and permits, and label values and a namespace
-    name used nowhere."""
+    """Finite witness sets for one peer of one rule: every port range
+    boundary of the rule and of the question's permits, and a label value
+    and a namespace name used by neither. (Addresses are searched as
+    intervals: see _address_witness.)"""
 
-    __slots__ = ("ips", "ports", "fresh_value", "fresh_namespace")
+    __slots__ = ("ports", "fresh_value", "fresh_namespace")
 
-    def __init__(self, policies, question):
-        blocks: list = []
-        ranges: list = []
-        values: set = set()
-        for policy in policies.policies:
-            values.add(policy.namespace)
-            _collect_selector(policy.selector, values)
-            for rule in policy.rules[INGRESS] + policy.rules[EGRESS]:
-                ranges.extend(rule.ports or ())
-                for peer in rule.peers or ():
-                    if peer.block is not None:
-                        blocks.append(peer.block)
-                    _collect_selector(peer.pods, values)
-                    _collect_selector(peer.namespaces, values)
-        for permit in question.permits:
-            blocks.extend(permit.blocks or ())
-            ranges.extend(permit.ports or ())
-            values.add(permit.namespace)
-            values.update((permit.labels or {}).values())
-        values.update(question.guarded.labels.values())
-        values.update(question.namespaces)
-        for labels in question.namespaces.values():
-            values.update((labels or {}).values())
-        self.ips = _witness_ips(blocks)
-        self.ports = _witness_ports(ranges)
+    def __init__(self, question, rule, peer):
+        ports = set(question.base_ports)
+        _add_port_points(rule.ports, ports)
+        values = set(question.taken)
+        if rule.policy is not None:
+            values.add(rule.policy.namespace)
+        if peer is not None:
+            _collect_selector(peer.pods, values)
+            _collect_selector(peer.namespaces, values)
+        self.ports = _unique(list(question.preferred_ports) + sorted(ports))
         self.fresh_value = _fresh("other-value", values)
-        self.fresh_namespace = _fresh("other-namespace", values)
+        self.fresh_namespace = _fresh("other-namespace", values, question.namespaces.taken)
+
+
+def _add_port_points(ranges, points):
+    points.add(1)
+    for r in ranges or ():
+        if r.start is not None:
+            points.add(r.start)
+            if r.end < 65535:
+                points.add(r.end + 1)
 
 
 def _collect_selector(selector, values):
@@ -279,36 +347,12 @@ def _collect_selector(selector, values):
             values.update(requirement_values)
 
 
-def _fresh(base, taken):
+def _fresh(base, taken, more=frozenset()):
     name, n = base, 1
-    while name in taken:
+    while name in taken or name in more:
         n += 1
         name = f"{base}-{n}"
     return name
-
-
-def _witness_ips(blocks):
-    """One address in each interval between CIDR boundaries: within one,
-    every ipBlock and permit treats all addresses alike."""
-    points = {ipaddress.IPv4Address(0), ipaddress.IPv6Address(0)}
-    for block in blocks:
-        for network in (block.network, *block.excepts):
-            points.add(network.network_address)
-            after = int(network.broadcast_address) + 1
-            if after < 2 ** network.max_prefixlen:
-                points.add(type(network.network_address)(after))
-    return _unique(list(_PREFERRED_IPS) + sorted(points, key=lambda ip: (ip.version, int(ip))))
-
-
-def _witness_ports(ranges):
-    """One port in each interval between port range boundaries."""
-    points = {1}
-    for r in ranges:
-        if r.start is not None:
-            points.add(r.start)
-            if r.end < 65535:
-                points.add(r.end + 1)
-    return _unique(list(_PREFERRED_PORTS) + sorted(points))
 
 
 def _unique(items):
@@ -319,8 +363,9 @@ def _witness(rule, peer, question, candidates):
     """The first (endpoint, port, protocol) this peer of this rule allows
     and the question does not permit; None when there is none."""
     namespace = rule.policy.namespace if rule.policy else None
-    for port, protocol, name in _requests(rule, question, candidates):
-        container_ports = ((name, port, protocol),) if name else ()
+    for port, protocol, name in _requests(rule, candidates):
+        # a named port is the destination's: on egress the witness pod gets it
+        container_ports = ((name, port, protocol),) if name and question.direction == EGRESS else ()
         probe = Pod(candidates.fresh_namespace, {}, None, container_ports)
         if not rule.port_matches(port, protocol, question.destination(probe)):
             continue
@@ -332,17 +377,18 @@ def _witness(rule, peer, question, candidates):
     return None
 
 
-def _requests(rule, question, candidates):
+def _requests(rule, candidates):
     """(port, protocol, container port name or None) to try, without repeats.
     A named port needs a destination pod that names it: the witness pod
-    gets that container port."""
-    if question.requests is not None:
-        return [(port, protocol, None) for port, protocol in question.requests]
+    gets that container port. A protocol without ports (ICMP, from other
+    policy kinds) is tried as port 0."""
     if rule.ports is None:
         return [(port, protocol, None) for port in candidates.ports for protocol in PROTOCOLS]
     out = []
     for r in rule.ports:
-        if r.name is not None:
+        if r.protocol not in PROTOCOLS:
+            out.append((0, r.protocol, None))
+        elif r.name is not None:
             out += [(port, r.protocol, r.name) for port in candidates.ports]
         else:
             out += [(port, r.protocol, None) for port in candidates.ports
@@ -353,11 +399,12 @@ def _requests(rule, question, candidates):
 def _endpoints(peer, namespace, port, protocol, container_ports, question, candidates):
     """Witness endpoints for one peer (None: every peer) and request."""
     if peer is None or peer.block is not None:
-        ips = [ip for ip in candidates.ips if peer is None or peer.block.contains(ip)]
         if not container_ports:  # an address outside the cluster never has a named port
-            yield from ips
-        elif peer is not None:
-            yield from (Pod(candidates.fresh_namespace, {}, ip, container_ports) for ip in ips)
+            yield from _address_witness(peer, port, protocol, None, question)
+        elif peer is not None:  # a pod at the address, with that named port
+            probe = Pod(candidates.fresh_namespace, {}, None, container_ports)
+            yield from (Pod(candidates.fresh_namespace, {}, ip, container_ports)
+                        for ip in _address_witness(peer, port, protocol, probe, question))
         if peer is None:
             yield Pod(candidates.fresh_namespace, {}, None, container_ports)
         return
@@ -366,6 +413,32 @@ def _endpoints(peer, namespace, port, protocol, container_ports, question, candi
     pod = _selector_witness(peer, namespace, pod_permits, container_ports, question, candidates)
     if pod is not None:
         yield pod
+
+
+def _address_witness(peer, port, protocol, destination, question):
+    """The address the peer (None: every address) allows for this request
+    and no address permit covers: a preferred one if any is, else the
+    lowest. At most one."""
+    if peer is None:
+        allowed = intervals.EVERYTHING
+    else:
+        if peer.block.spans is None:
+            peer.block.spans = intervals.of_blocks([peer.block])
+        allowed = peer.block.spans
+    applying = tuple(i for i, permit in enumerate(question.address_permits)
+                     if permit.covers_port(port, protocol, destination))
+    covered = question.covered.get(applying)
+    if covered is None:
+        covered = question.covered[applying] = intervals.union(
+            [question.address_permits[i].spans() for i in applying])
+    leaks = intervals.subtract(allowed, covered)
+    for ip in _PREFERRED_IPS:
+        if intervals.contains(leaks, ip):
+            yield ip
+            return
+    lowest = intervals.lowest(leaks)
+    if lowest is not None:
+        yield lowest
 
 
 def _selector_witness(peer, policy_namespace, permits, container_ports, question, candidates):
@@ -463,14 +536,16 @@ def _violation(question, rule, peer, found):
         direction = question.direction.lower()
         message = (f"no NetworkPolicy isolates {question.role} for {direction}: all {direction} traffic is "
                    f"allowed, e.g. {flow}; {question.bound}")
-        return Violation(question.check, MISSING_ISOLATION, None, None, None, endpoint, port, protocol, message)
+        return Violation(question.check, MISSING_ISOLATION, None, None, None, endpoint, port, protocol, message,
+                         None, question.guarded)
     field = rule.peer_field(peer)
-    message = f"NetworkPolicy {rule.policy.key} {field} allows it: {flow}; {question.bound}"
-    return Violation(question.check, LEAK, rule.policy.key, rule.field, field, endpoint, port, protocol, message)
+    message = f"{rule.policy.title} {field} allows it: {flow}; {question.bound}"
+    return Violation(question.check, LEAK, rule.policy.key, rule.field, field, endpoint, port, protocol, message,
+                     rule.policy.position, question.guarded)
 
 
 def _flow_text(question, endpoint, port, protocol):
-    request = f"{protocol} {port}"
+    request = f"{protocol} {port}" if protocol in PROTOCOLS else protocol
     names = [name for name, number, proto in getattr(endpoint, "ports", ()) if (number, proto) == (port, protocol)]
     if names:
         request += f" (its port named {names[0]})"

@@ -1,15 +1,22 @@
 """network-config-analyzer (nca) as an outside oracle for NetworkPolicy semantics.
 
 nca is IBM's independent implementation of Kubernetes NetworkPolicy (PyPI
-`network-config-analyzer`, pinned in pyproject's test extra). Its documented
-interface is the `nca` command, which costs about half a second per
-configuration (a Python process, YAML files, text out to parse). This
-adapter drives in-process the classes the command drives (the topology and
-policy finders, `NetworkConfig.allowed_connections`): on this 2-core
-machine a configuration of 5 to 50 pods costs 10 to 25 ms, the first
-question about a pair of endpoints 0.5 ms (it answers every port and
-protocol of the pair), each further one microseconds.
+`network-config-analyzer`). It pins its own dependencies exactly (PyYAML
+among them), so it lives in a virtualenv of its own, .venv-oracle
+(requirements/oracle.txt, `make oracle`), and this module never imports it:
+an oracle must not choose the versions of what it checks.
+
+Its documented interface is the `nca` command, which costs about half a
+second per configuration (a Python process, YAML files, text out to parse).
+Instead one worker per test session (nca_worker.py under .venv-oracle's
+Python, started at the first question) drives the classes the command
+drives and answers JSON lines over a pipe. On a 2-core machine a
+configuration of 5 to 50 pods costs 5 to 25 ms, the first question about a
+pair of endpoints 0.5 ms (it answers every port and protocol of the pair)
+plus a round trip of 0.05 ms, which `ports_of` shares among many pairs;
+each further question about the pair microseconds.
 tests/test_netpol_oracle.py checks that it answers as the command does.
+Without .venv-oracle the tests that ask nca skip; under CI=true they fail.
 
     config = Config(policies, {"prod": {"team": "x"}}, pods)
     config.allowed(pod, ipaddress.ip_address("203.0.113.7"), 443, "TCP")
@@ -37,22 +44,20 @@ Known nca 2.1.0 bugs (each pinned by a test in test_netpol_oracle.py):
   namespace without the label and `NotIn [""]` does not.
 """
 
+import atexit
 import ipaddress
+import itertools
+import json
+import os
+import subprocess
+from pathlib import Path
 
-from nca.CoreDS.CanonicalIntervalSet import CanonicalIntervalSet
-from nca.CoreDS.ConnectivityProperties import ConnectivityProperties
-from nca.CoreDS.Peer import BasePeerSet, IpBlock, PeerSet
-from nca.NetworkConfig.NetworkConfig import NetworkConfig
-from nca.NetworkConfig.PeerContainer import PeerContainer
-from nca.NetworkConfig.PoliciesFinder import PoliciesFinder
-from nca.NetworkConfig.TopologyObjectsFinder import NamespacesFinder, PodsFinder
-from nca.Resources.PolicyResources.NetworkPolicy import PolicyConnectionsFilter
+import pytest
 
 INGRESS, EGRESS = "Ingress", "Egress"
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 NAME_LABEL = "kubernetes.io/metadata.name"
 _ADDRESS = (ipaddress.IPv4Address, ipaddress.IPv6Address)
-_POLICY_DIMENSIONS = ("src_peers", "dst_peers", "protocols", "dst_ports")
 _RULES = {INGRESS: "ingress", EGRESS: "egress"}
 _PEERS = {"ingress": "from", "egress": "to"}
 
@@ -151,7 +156,8 @@ def resources(policies, namespaces, pods):
 
 class Config:
     """Namespaces, pods and stored policies as one nca configuration; ask
-    `allowed` any number of times.
+    `allowed`, `ports` or (many pairs in one round trip) `ports_of` any
+    number of times.
 
     nca keeps its universe of endpoints in a process-wide singleton, so only
     the Config built last can answer: an older one raises RuntimeError.
@@ -162,31 +168,8 @@ class Config:
     def __init__(self, policies, namespaces, pods):
         objects = resources(policies, namespaces, pods)
         self._names = {_pod_key(pod): f"{pod.namespace}/{name}" for pod, name in _pod_names(pods).items()}
-        BasePeerSet.reset()
-        self._universe = BasePeerSet().instance
-        # the steps of nca's ResourcesHandler, without its file scanning and
-        # its "livesim" (which adds a kube-dns pod a policy names but the
-        # configuration lacks)
-        namespace_finder, pod_finder, policy_finder = NamespacesFinder(), PodsFinder(), PoliciesFinder()
-        pod_finder.namespaces_finder = namespace_finder
-        for item in objects:
-            namespace_finder.parse_yaml_code_for_ns(item)
-        for item in objects:
-            pod_finder.add_eps_from_yaml(item)
-        container = PeerContainer(pod_finder.peer_set, namespace_finder.namespaces, [],
-                                  pod_finder.representative_peers)
-        policy_finder.set_peer_container(container)
-        for item in objects:
-            policy_finder.parse_yaml_code_for_policy(item, "oracle")
-        policy_finder.parse_policies_in_parse_queue()
-        parsed = len(policy_finder.policies_container.policies)
-        if parsed != len(policies):
-            raise ValueError(f"nca took {parsed} of {len(policies)} policies (two with one namespace/name?)")
-        self._peers = {peer.full_name(): peer for peer in container.peer_set}
-        self._ports, self._from, self._to = {}, {}, {}  # caches by endpoint name: pair, source, destination
-        config = NetworkConfig("oracle", container, policy_finder)
-        self._allowed = config.allowed_connections(
-            res_conns_filter=PolicyConnectionsFilter.only_all_allowed_connections()).all_allowed_conns
+        self._ports = {}  # by (source, destination) name
+        self._id = _worker().build(objects, len(policies))
 
     def pod_name(self, pod):
         """nca's name for one of the pods: namespace/pod-N."""
@@ -204,46 +187,27 @@ class Config:
     def ports(self, source, destination):
         """{protocol: [(first, last), ...]}: the port ranges on which
         `source` may connect to `destination`, for TCP, UDP and SCTP."""
-        if BasePeerSet().instance is not self._universe:
+        return self.ports_of([(source, destination)])[0]
+
+    def ports_of(self, pairs):
+        """`ports` of each (source, destination) pair, in order, with one
+        round trip to nca for those not asked before."""
+        if _worker().current != self._id:
             raise RuntimeError("another nca Config was built since this one: nca keeps one universe per process")
-        key = (self._name(source), self._name(destination))
-        if key not in self._ports:
+        keys = [(self._name(source), self._name(destination)) for source, destination in pairs]
+        for key in keys:
             if all(isinstance(name, _ADDRESS) for name in key):
                 raise ValueError("no NetworkPolicy governs a connection between two addresses")
-            self._ports[key] = self._compute_ports(*key)
-        return self._ports[key]
-
-    def _compute_ports(self, source, destination):
-        # Asking nca for each port (ConnectivityProperties.contained_in)
-        # costs 0.2 ms; reading the allowed set's cubes for the pair answers
-        # every port and protocol at once. A cube must not restrict anything
-        # but peers, protocols and destination ports, as none of a
-        # NetworkPolicy does (Istio's methods and paths would): checked.
-        if source not in self._from:
-            self._from[source] = self._allowed & ConnectivityProperties.make_conn_props_from_dict(
-                {"src_peers": PeerSet({self._peer(source)})})
-        if destination not in self._to:
-            self._to[destination] = ConnectivityProperties.make_conn_props_from_dict(
-                {"dst_peers": PeerSet({self._peer(destination)})})
-        pair = self._from[source] & self._to[destination]
-        ports = {protocol: CanonicalIntervalSet() for protocol in PROTOCOLS}
-        for values in pair:
-            cube = pair.get_connectivity_cube(values)
-            restricted = [d for d in cube.dimensions_list if d not in _POLICY_DIMENSIONS and cube.is_active_dim(d)]
-            if restricted:
-                raise AssertionError(f"nca restricts {restricted}: not a NetworkPolicy answer")
-            for protocol in PROTOCOLS:
-                if protocol in cube["protocols"]:
-                    ports[protocol] |= cube["dst_ports"].port_set
-        return {protocol: [(i.start, i.end) for i in ranges] for protocol, ranges in ports.items()}
+        new = list(dict.fromkeys(key for key in keys if key not in self._ports))
+        if new:
+            answers = _worker().ask({"op": "ports", "id": self._id,
+                                     "pairs": [[_endpoint(name) for name in key] for key in new]})["ports"]
+            for key, ports in zip(new, answers, strict=True):
+                self._ports[key] = {protocol: [tuple(r) for r in ranges] for protocol, ranges in ports.items()}
+        return [self._ports[key] for key in keys]
 
     def _name(self, endpoint):
         return endpoint if isinstance(endpoint, _ADDRESS) else self.pod_name(endpoint)
-
-    def _peer(self, name):
-        if isinstance(name, _ADDRESS):
-            return IpBlock(f"{name}/{name.max_prefixlen}")
-        return self._peers[name]
 
 
 def allowed(policies, namespaces, pods, source, destination, port, protocol):
@@ -286,3 +250,111 @@ def _pod_object(pod, name):
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": pod.namespace, "labels": dict(pod.labels)},
             "spec": {"containers": [{"name": "main", "ports": ports}]}}
+
+
+# -- the worker: nca in its own virtualenv ----------------------------------
+
+_WORKER_SCRIPT = Path(__file__).with_name("nca_worker.py")
+_ROOT = Path(__file__).resolve().parents[2]
+_ERRORS = {"ValueError": ValueError, "AssertionError": AssertionError}
+_session = {}  # the running worker, or why there is none
+
+
+def oracle_venv():
+    """The oracle's virtualenv: PIPELOCK_ORACLE_VENV (the Makefile sets
+    it), else .venv-oracle at the root of the checkout."""
+    return Path(os.environ.get("PIPELOCK_ORACLE_VENV") or _ROOT / ".venv-oracle")
+
+
+def command():
+    """nca's own command, in the oracle's virtualenv."""
+    path = oracle_venv() / "bin" / "nca"
+    if not path.exists():
+        _unavailable(f"{path} does not exist")
+    return str(path)
+
+
+def _unavailable(reason):
+    """Skip the test; under CI a missing oracle is a failure, not a skip."""
+    message = (f"network-config-analyzer is not ready: {reason}. `make oracle` (part of `make test`) "
+               "installs it in .venv-oracle from requirements/oracle.txt")
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _worker():
+    """The session's worker, started at the first question."""
+    if "worker" not in _session and "unavailable" not in _session:
+        try:
+            _session["worker"] = _Worker(oracle_venv() / "bin" / "python")
+            atexit.register(_session["worker"].close)
+        except _NotReadyError as reason:
+            _session["unavailable"] = str(reason)
+    if "unavailable" in _session:
+        _unavailable(_session["unavailable"])
+    return _session["worker"]
+
+
+class _NotReadyError(Exception):
+    """The oracle's virtualenv is missing or nca does not start there."""
+
+
+def _endpoint(name):
+    """An endpoint as the worker reads it."""
+    return ["address", str(name)] if isinstance(name, _ADDRESS) else ["pod", name]
+
+
+class _Worker:
+    """nca_worker.py under the oracle's Python: one request a line in, one
+    answer a line out. Its stderr is the suite's (pytest shows what nca
+    prints with the test that asked)."""
+
+    def __init__(self, python):
+        if not python.exists():
+            raise _NotReadyError(f"{python} does not exist")
+        # -I: neither PYTHONPATH nor a user site directory reach the oracle's interpreter
+        self._proc = subprocess.Popen([str(python), "-I", str(_WORKER_SCRIPT)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        hello = self._read()
+        if hello is None:
+            self._proc.wait()
+            probe = subprocess.run([str(python), "-I", "-c", "import nca"], capture_output=True, text=True)
+            why = (probe.stderr.strip().splitlines() or ["nca imports; the worker's stderr is in the test output"])
+            raise _NotReadyError(f"nca_worker.py does not start under {python}: {why[-1]}")
+        self.version = hello["nca"]
+        self._ids = itertools.count(1)
+        self.current = None  # the id of the configuration the worker holds
+
+    def build(self, objects, policy_count):
+        """Build a configuration in the worker; its id. nca resets its
+        universe first, so the one before is gone even if this one fails."""
+        self.current = next(self._ids)
+        self.ask({"op": "config", "id": self.current, "objects": objects, "policies": policy_count})
+        return self.current
+
+    def ask(self, request):
+        try:
+            self._proc.stdin.write(json.dumps(request, separators=(",", ":")) + "\n")
+            self._proc.stdin.flush()
+        except OSError:
+            pass  # the worker ended: reported below
+        answer = self._read()
+        if answer is None:
+            raise RuntimeError(f"the nca worker ended with exit code {self._proc.wait()} (its stderr is above)")
+        if "error" in answer:
+            error = _ERRORS.get(answer["error"])
+            raise error(answer["message"]) if error else RuntimeError(f"nca failed:\n{answer['traceback']}")
+        return answer
+
+    def _read(self):
+        line = self._proc.stdout.readline()
+        return json.loads(line) if line else None
+
+    def close(self):
+        self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()

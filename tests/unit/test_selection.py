@@ -81,8 +81,17 @@ def test_the_same_name_in_two_groups_or_kinds_is_not_a_duplicate():
 
 # --- generated names ------------------------------------------------------------
 
-def test_two_kinds_with_one_name_get_distinct_companions_once_one_is_renamed():
+def renamed_statefulset():
+    """A StatefulSet named like the Deployment, its proxy renamed, and pods
+    of its own: with the same pod labels each workload could use the other's
+    proxy (tests/test_boundary.py), which the boundary check refuses."""
     statefulset = agent(kind="StatefulSet", annotations="{pipelock.dev/proxy-name: agent-sts-proxy}")
+    return statefulset.replace("matchLabels: {app: agent}", "matchLabels: {app: agent-sts}").replace(
+        "      labels: {app: agent}", "      labels: {app: agent-sts}")
+
+
+def test_two_kinds_with_one_name_get_distinct_companions_once_one_is_renamed():
+    statefulset = renamed_statefulset()
     items, results = run(agent() + "---\n" + statefulset, SELECT_APP_AGENT)
     assert not messages(results, "error"), messages(results)
     generated = [i for i in items if i.generated]
@@ -227,7 +236,7 @@ def test_a_duplicate_hidden_in_a_list_is_found():
 
 
 def test_probe_objects_are_named_after_the_proxy_so_two_agents_never_share_them():
-    statefulset = agent(kind="StatefulSet", annotations="{pipelock.dev/proxy-name: agent-sts-proxy}")
+    statefulset = renamed_statefulset()
     items, results = run(agent() + "---\n" + statefulset, {**SELECT_APP_AGENT, "probes": {"enabled": True}})
     assert not messages(results, "error"), messages(results)
     probes = sorted((i.kind, i.name) for i in items if i.generated and i.kind in ("Job", "ConfigMap")
