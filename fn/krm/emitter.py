@@ -33,6 +33,7 @@ class BlockWriter:
         self.typed = typed
         self.scalars = {}  # (type, value) -> as the real emitter writes it: (first line, the lines after)
         self.keys = {}     # key -> its text
+        self.strings = {}  # a string value -> its text on one line, with the line break
 
     def write(self, data):
         out = []
@@ -53,57 +54,70 @@ class BlockWriter:
         """The entries of a mapping at column `indent`; `inline`: the first
         one goes on the current line (after a sequence's `- `)."""
         pad = " " * indent
+        keys, strings = self.keys, self.strings
         for key, value in data.items():
+            text = keys.get(key) if key.__class__ is str else None
+            if text is None:
+                text = self._key(key)
             if inline:
                 inline = False
             else:
-                out.append(pad)
-            out.append(self._key(key))
-            if isinstance(value, dict):
+                text = pad + text
+            cls = value.__class__
+            if cls is str:
+                known = strings.get(value)
+                out.append(text + ": " + (known if known is not None else self._string(value, indent)))
+            elif cls is dict:
                 if value:
-                    out.append(":\n")
+                    out.append(text + ":\n")
                     self._mapping(value, indent + 2, out, False)
                 else:
-                    out.append(": {}\n")
-            elif isinstance(value, list):
+                    out.append(text + ": {}\n")
+            elif cls is list:
                 if value:
-                    out.append(":\n")
+                    out.append(text + ":\n")
                     self._sequence(value, indent, out, False)  # a sequence in a mapping is not indented
                 else:
-                    out.append(": []\n")
+                    out.append(text + ": []\n")
             else:
-                out.append(": ")
-                out.append(self._scalar(value, indent))
+                out.append(text + ": " + self._scalar(value, indent))
 
     def _sequence(self, data, indent, out, inline):
-        pad = " " * indent
+        dash = " " * indent + "- "
+        strings = self.strings
         for value in data:
             if inline:
                 inline = False
-                out.append("- ")
+                text = "- "
             else:
-                out.append(pad + "- ")
-            if isinstance(value, dict):
+                text = dash
+            cls = value.__class__
+            if cls is str:
+                known = strings.get(value)
+                out.append(text + (known if known is not None else self._string(value, indent)))
+            elif cls is dict:
+                out.append(text)
                 if value:
                     self._mapping(value, indent + 2, out, True)
                 else:
                     out.append("{}\n")
-            elif isinstance(value, list):
+            elif cls is list:
+                out.append(text)
                 if value:
                     self._sequence(value, indent + 2, out, True)
                 else:
                     out.append("[]\n")
             else:
-                out.append(self._scalar(value, indent))
+                out.append(text + self._scalar(value, indent))
 
     # -- scalars: libyaml's choice of style -------------------------------------
 
     def _key(self, key):
         """A mapping key, as a simple key (remembered: keys repeat)."""
-        known = self.keys.get(key) if key.__class__ is str else None
-        if known is None:
-            known = self.keys[key] = self._new_key(key)
-        return known
+        text = self._new_key(key)
+        if key.__class__ is str:
+            self.keys[key] = text
+        return text
 
     def _new_key(self, key):
         if key.__class__ is str and len(key) <= _SIMPLE_KEY and _PLAIN.match(key):
@@ -115,24 +129,32 @@ class BlockWriter:
             raise Unusual("a key that is not a simple key")
         return text[:-len(": null\n")]
 
+    def _string(self, value, indent):
+        """A string value, and the line break that ends it (remembered when
+        on one line: values repeat from object to object)."""
+        if _PLAIN.match(value):
+            text = (_quoted(value) if self.typed(value) else value) + "\n"
+        elif _NOT_PLAIN.match(value):
+            text = _quoted(value) + "\n"
+        elif _LITERAL.match(value):
+            return _literal(value, indent)  # its lines depend on the column
+        else:
+            text = self._exactly(value, indent)
+            if text.count("\n") > 1:
+                return text
+        self.strings[value] = text
+        return text
+
     def _scalar(self, value, indent):
-        """A scalar value of a collection at column `indent`, and the line
-        break that ends it."""
+        """A scalar value that is not a string, and the line break that ends it."""
         cls = value.__class__
-        if cls is str:
-            if _PLAIN.match(value):
-                return (_quoted(value) if self.typed(value) else value) + "\n"
-            if _NOT_PLAIN.match(value):
-                return _quoted(value) + "\n"
-            if _LITERAL.match(value):
-                return _literal(value, indent)
-        elif cls is int:
+        if cls is int:
             return f"{value}\n"
-        elif cls is bool:
+        if cls is bool:
             return "true\n" if value else "false\n"
-        elif value is None:
+        if value is None:
             return "null\n"
-        elif cls is not float:
+        if cls is not float:
             raise Unusual(f"not plain data: {cls.__name__}")
         return self._exactly(value, indent)
 
