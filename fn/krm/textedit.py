@@ -87,6 +87,11 @@ def apply(text, node, old, new):
 
 
 def _reads_as(text, data):
+    from .reader.walk import NOT_PLAIN, plain_data  # here: the reader imports this module
+
+    read = plain_data(text)  # no node tree for plain YAML: the same data, for less
+    if read is not NOT_PLAIN:
+        return same(read, data)
     try:
         return same(yamlio.to_data(yamlio.compose(text)), data)
     except (yaml.YAMLError, yamlio.Unresolvable):

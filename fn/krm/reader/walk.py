@@ -10,11 +10,14 @@ from sys import intern
 
 from yaml import (
     AliasEvent,
+    DocumentEndEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
+    YAMLError,
 )
 
 from .. import yamlio
@@ -307,3 +310,25 @@ class Walk:
                 ev.start_mark.line + 1,
             )
         return size
+
+
+NOT_PLAIN = object()
+
+
+def plain_data(text):
+    """The data of a one-document text, built straight from its events as
+    the reader builds metadata, when its YAML is plain (no alias, merge key
+    or tag, nothing the reader refuses): what `yamlio.to_data` makes of its
+    composed node tree, without composing one. NOT_PLAIN otherwise, for the
+    full path to read (and to say what is wrong)."""
+    walk = Walk(text)
+    try:
+        walk.next()  # StreamStart
+        walk.next()  # DocumentStart
+        data, _ = walk.consume(walk.next(), 1, build=True)
+        if walk.special or walk.next().__class__ is not DocumentEndEvent or \
+                walk.next().__class__ is not StreamEndEvent:
+            return NOT_PLAIN
+    except (InputError, YAMLError):
+        return NOT_PLAIN
+    return data
