@@ -181,10 +181,11 @@ class BlockWriter:
 # libyaml's simple keys are at most 128 characters long.
 _SIMPLE_KEY = 128
 
-# Printable ASCII that libyaml writes plain in block context: no indicator
-# first (`-` and `.` only before a letter, a digit, `_` or `/`, so never
-# `---`, `...` or `- `), no `: ` or ` #`, no `:` or space at the end.
-_PLAIN = re.compile(r"(?:[A-Za-z0-9_/]|[-.](?=[A-Za-z0-9_/]))(?:[!-9;-~]|:(?=[!-~])| (?=[!-\"$-~]))*\Z")
+# Printable ASCII that libyaml writes plain in block context: not `---` or
+# `...` first, no indicator first (`?`, `:` and `-` only before another
+# printable character), no `: ` or ` #`, no `:` or space at the end.
+_PLAIN = re.compile(r"(?!---|\.\.\.)(?![#,\[\]{}&*!|>'\"%@`])(?![?:-](?![!-~]))[!-~]"
+                    r"(?:[!-9;-~]|:(?=[!-~])| (?=[!-\"$-~]))*\Z")
 
 # Printable ASCII on one line that libyaml will not write plain (an
 # indicator first, `---` or `...` first, `: `, ` #`, a space or a `:` at an
