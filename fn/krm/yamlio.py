@@ -164,7 +164,7 @@ def event_value(ev):
     A value that cannot be resolved reads as its text here: the reader takes
     the full path (`to_data`) for anything tagged."""
     value = ev.value
-    if ev.tag is None and (not ev.implicit[0] or (value and value[0] not in _TYPED_FIRST)):
+    if ev.tag is None and (not ev.implicit[0] or (value and value[0] not in TYPED_FIRST)):
         return value  # quoted, or plain and no core-schema type starts so: a string (most metadata)
     if ev.implicit[0] and not ev.tag:
         tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
@@ -179,7 +179,7 @@ def event_value(ev):
 
 
 # The first characters of the plain scalars the 1.2 core schema may type (`_CORE`).
-_TYPED_FIRST = frozenset("".join(first for _, _, first in _CORE))
+TYPED_FIRST = frozenset("".join(first for _, _, first in _CORE))
 
 
 def scalar_value(node):

@@ -122,9 +122,9 @@ class Walk:
         """
         if build:
             return self._build(first, depth)
-        return None, self._skip(first, depth)
+        return None, self.skip(first, depth)
 
-    def _skip(self, first, depth):
+    def skip(self, first, depth):
         """Where one node's content ends, its events consumed with the least
         work each: most of an input is nodes nobody reads, and the event scan
         is what reading costs. Still counted and checked: nodes, anchors and
@@ -141,12 +141,24 @@ class Walk:
         ev = first
         while True:
             cls = ev.__class__
-            if cls is ScalarEvent:
+            if cls is ScalarEvent:  # most events: taken care of here and now
                 real += 1
                 if ev.anchor is not None:
                     anchors[ev.anchor] = 1
-                last = done = ev
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                last = ev
+                if want_key:
+                    key = ev.value
+                    if key in keys:
+                        raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                    keys.add(key)
+                    want_key = False
+                elif keys is not None:
+                    want_key = True
+                elif node is None:  # the node was this scalar
+                    break
+                ev = get_event()
+                continue
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
                 real += 1
                 if len(stack) > max_depth:
                     raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", ev.start_mark.line + 1)
@@ -158,7 +170,7 @@ class Walk:
                     keys, want_key = None, False
                 ev = get_event()
                 continue
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
                 done = node
                 if done.flow_style:
                     last = ev
@@ -175,8 +187,7 @@ class Walk:
                 break
             if want_key:
                 # a collection or an alias as key, not built: known by its text
-                key = ev.value if done is ev and cls is ScalarEvent else \
-                    "? " + self.text[done.start_mark.index:self._end(last)]
+                key = "? " + self.text[done.start_mark.index:self._end(last)]
                 if key in keys:
                     raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
                 keys.add(key)
@@ -194,11 +205,11 @@ class Walk:
         return ev.end_mark.index
 
     def _build(self, first, depth):
-        """(the node's data, where its content ends), read as `_skip` reads
+        """(the node's data, where its content ends), read as `skip` reads
         it, every node counted against the metadata budget."""
         get_event = self.parser.get_event
         anchors = self.anchors
-        value_of = yamlio.event_value
+        value_of, typed_first = yamlio.event_value, yamlio.TYPED_FIRST
         max_depth = limits.MAX_DEPTH - depth
         # counted here, and settled with the budget when it runs out or the node ends
         left = limits.MAX_METADATA_NODES - self.budget.metadata
@@ -218,9 +229,12 @@ class Walk:
                 counted += 1
                 if counted > left:
                     self.budget.count_metadata(ev, counted)
-                value = value_of(ev)
+                value = ev.value
                 if ev.tag is not None:
                     special = True
+                    value = value_of(ev)
+                elif ev.implicit[0] and (not value or value[0] in typed_first):  # else a string as it stands
+                    value = value_of(ev)
                 if ev.anchor is not None:
                     anchors[ev.anchor] = 1
                 last = done = ev
