@@ -208,6 +208,25 @@ def one_workload(with_config=False):
     return text + (CONFIG if with_config else "")
 
 
+# -- one workload with many containers (issue 10, item 12) ----------------------
+
+CONTAINER = """\
+        - name: c{i}
+          image: registry.example.com/agent:{i}
+          env:
+          - name: A
+            value: "x"
+"""
+
+
+def many_containers(n):
+    """A ResourceList of one agent Deployment with n containers: the patch
+    edits each of them, so its cost must grow with n, not with n x n."""
+    head = DEPLOYMENT.format(i=0, ns=AGENT_NAMESPACES[0], name="agent-0", inject=INJECT)
+    head = head[:head.index("        containers:\n") + len("        containers:\n")]
+    return HEADER + head + "".join(CONTAINER.format(i=i) for i in range(n))
+
+
 # -- the policy-heavy package (issue 17, item 2) ---------------------------------
 # One namespace holding every agent and every user policy: the analysis must
 # compare each agent only with the policies that can select it or its peers.
