@@ -22,9 +22,11 @@ _P9 = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$(?!\\n)"
 _P10 = "^[0-9a-fA-F:.]+/[0-9]{1,3}$(?!\\n)"
 _P11 = "^[-._a-zA-Z0-9]+$(?!\\n)"
 _P12 = "^(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$(?!\\n)"
-_P13 = "^https?://[^\\s]+$(?!\\n)"
-_P14 = "^[^:\\s]+:[0-9]+$(?!\\n)"
-_P15 = "^https://[^/\\s]+(/[^\\s]*)?$(?!\\n)"
+_P13 = "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+[a-z0-9]*$(?!\\n)"
+_P14 = "^[A-Za-z][A-Za-z0-9]*$(?!\\n)"
+_P15 = "^https?://[^\\s]+$(?!\\n)"
+_P16 = "^[^:\\s]+:[0-9]+$(?!\\n)"
+_P17 = "^https://[^/\\s]+(/[^\\s]*)?$(?!\\n)"
 
 
 def valid(document):
@@ -382,19 +384,15 @@ def _s48(x):
     return True
 
 
-def _s58(x):
-    return x in ("TCP", "UDP", "SCTP",)
-
-
-def _s57(x):
+def _s53(x):
     if not isinstance(x, dict):
         return False
-    if isinstance(x, dict) and not all(k in x for k in ("port",)):
+    if isinstance(x, dict) and not all(k in x for k in ("namespace", "podLabels",)):
         return False
     if isinstance(x, dict):
         table: dict = {
-            "port": _def_port,
-            "protocol": _s58,
+            "namespace": _def_name,
+            "podLabels": _s25,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -403,19 +401,54 @@ def _s57(x):
     return True
 
 
-def _s56(x):
+def _s52(x):
+    if not isinstance(x, dict):
+        return False
+    if isinstance(x, dict):
+        table: dict = {
+            "scraper": _s53,
+        }
+        for key, value in x.items():
+            check = table.get(key)
+            if check is None or not check(value):
+                return False
+    return True
+
+
+def _s61(x):
+    return x in ("TCP", "UDP", "SCTP",)
+
+
+def _s60(x):
+    if not isinstance(x, dict):
+        return False
+    if isinstance(x, dict) and not all(k in x for k in ("port",)):
+        return False
+    if isinstance(x, dict):
+        table: dict = {
+            "port": _def_port,
+            "protocol": _s61,
+        }
+        for key, value in x.items():
+            check = table.get(key)
+            if check is None or not check(value):
+                return False
+    return True
+
+
+def _s59(x):
     if not isinstance(x, list):
         return False
     if isinstance(x, list) and len(x) < 1:
         return False
-    return not (isinstance(x, list) and not all(map(_s57, x)))
+    return not (isinstance(x, list) and not all(map(_s60, x)))
 
 
-def _s59(x):
+def _s62(x):
     return not (isinstance(x, dict) and not all(k in x for k in ("podLabels",)))
 
 
-def _s60(x):
+def _s63(x):
     return not (isinstance(x, dict) and not all(k in x for k in ("cidrs",)))
 
 
@@ -430,22 +463,22 @@ def _def_destination(x):
             "namespace": _def_name,
             "podLabels": _s25,
             "cidrs": _s50,
-            "ports": _s56,
+            "ports": _s59,
         }
         for key, value in x.items():
             check = table.get(key)
             if check is None or not check(value):
                 return False
-    return [_s59(x), _s60(x)].count(True) == 1
+    return [_s62(x), _s63(x)].count(True) == 1
 
 
-def _s52(x):
+def _s55(x):
     if not isinstance(x, list):
         return False
     return not (isinstance(x, list) and not all(map(_def_destination, x)))
 
 
-def _s62(x):
+def _s65(x):
     if not isinstance(x, str):
         return False
     if isinstance(x, str) and len(x) < 1:
@@ -453,7 +486,7 @@ def _s62(x):
     return not (isinstance(x, str) and re.search(_P11, x) is None)
 
 
-def _s64(x):
+def _s67(x):
     if not ((isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())):
         return False
     if isinstance(x, (int, float)) and not isinstance(x, bool) and x < 0:
@@ -461,7 +494,7 @@ def _s64(x):
     return not (isinstance(x, (int, float)) and not isinstance(x, bool) and x > 511)
 
 
-def _s65(x):
+def _s68(x):
     if not ((isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())):
         return False
     if isinstance(x, (int, float)) and not isinstance(x, bool) and x < 1:
@@ -469,13 +502,13 @@ def _s65(x):
     return not (isinstance(x, (int, float)) and not isinstance(x, bool) and x > 9223372036854775807)
 
 
-def _s66(x):
+def _s69(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P12, x) is None)
 
 
-def _s69(x):
+def _s72(x):
     return x in ("bundle", "none",)
 
 
@@ -487,15 +520,15 @@ def _def_tls(x):
     if isinstance(x, dict):
         table: dict = {
             "secretName": _def_name,
-            "certKey": _s62,
-            "keyKey": _s62,
+            "certKey": _s65,
+            "keyKey": _s65,
             "certConfigMap": _def_name,
-            "defaultMode": _s64,
-            "fsGroup": _s65,
-            "certTTL": _s66,
-            "certCacheSize": _s65,
-            "maxResponseBytes": _s65,
-            "agentTrust": _s69,
+            "defaultMode": _s67,
+            "fsGroup": _s68,
+            "certTTL": _s69,
+            "certCacheSize": _s68,
+            "maxResponseBytes": _s68,
+            "agentTrust": _s72,
             "trustImage": _def_image_reference,
         }
         for key, value in x.items():
@@ -505,19 +538,68 @@ def _def_tls(x):
     return True
 
 
-def _s70(x):
+def _s73(x):
     return x in ("report", "tighten",)
 
 
-def _s71(x):
+def _s76(x):
+    if not isinstance(x, str):
+        return False
+    if isinstance(x, str) and len(x) > 253:
+        return False
+    return not (isinstance(x, str) and re.search(_P13, x) is None)
+
+
+def _s77(x):
+    if not isinstance(x, str):
+        return False
+    if isinstance(x, str) and len(x) > 63:
+        return False
+    return not (isinstance(x, str) and re.search(_P14, x) is None)
+
+
+def _s78(x):
+    if not isinstance(x, str):
+        return False
+    if isinstance(x, str) and len(x) > 253:
+        return False
+    return not (isinstance(x, str) and re.search(_P9, x) is None)
+
+
+def _def_policy_ref(x):
+    if not isinstance(x, dict):
+        return False
+    if isinstance(x, dict) and not all(k in x for k in ("kind", "name",)):
+        return False
+    if isinstance(x, dict):
+        table: dict = {
+            "apiVersion": _s76,
+            "kind": _s77,
+            "name": _s78,
+            "namespace": _def_name,
+        }
+        for key, value in x.items():
+            check = table.get(key)
+            if check is None or not check(value):
+                return False
+    return True
+
+
+def _s74(x):
+    if not isinstance(x, list):
+        return False
+    return not (isinstance(x, list) and not all(map(_def_policy_ref, x)))
+
+
+def _s79(x):
     return x in ("warn", "rewrite",)
 
 
-def _s72(x):
+def _s80(x):
     return x in ("warn", "remove",)
 
 
-def _s73(x):
+def _s81(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
@@ -532,34 +614,34 @@ def _s73(x):
     return True
 
 
-def _s78(x):
-    if not isinstance(x, str):
-        return False
-    return not (isinstance(x, str) and re.search(_P13, x) is None)
-
-
-def _s79(x):
-    if not isinstance(x, str):
-        return False
-    return not (isinstance(x, str) and re.search(_P14, x) is None)
-
-
-def _s80(x):
+def _s86(x):
     if not isinstance(x, str):
         return False
     return not (isinstance(x, str) and re.search(_P15, x) is None)
 
 
-def _s76(x):
+def _s87(x):
+    if not isinstance(x, str):
+        return False
+    return not (isinstance(x, str) and re.search(_P16, x) is None)
+
+
+def _s88(x):
+    if not isinstance(x, str):
+        return False
+    return not (isinstance(x, str) and re.search(_P17, x) is None)
+
+
+def _s84(x):
     if not isinstance(x, dict):
         return False
     if isinstance(x, dict):
         table: dict = {
             "enabled": _s27,
             "image": _def_image_reference,
-            "externalURL": _s78,
-            "externalTCP": _s79,
-            "passthroughURL": _s80,
+            "externalURL": _s86,
+            "externalTCP": _s87,
+            "passthroughURL": _s88,
         }
         for key, value in x.items():
             check = table.get(key)
@@ -590,13 +672,16 @@ def _def_spec(x):
             "clusterDomain": _s42,
             "dns": _s43,
             "proxyEgress": _s48,
-            "destinations": _s52,
+            "proxyNamespace": _def_name,
+            "metrics": _s52,
+            "destinations": _s55,
             "tls": _def_tls,
-            "existingPolicies": _s70,
-            "downloadingInitContainers": _s71,
-            "legacySidecar": _s72,
-            "rollout": _s73,
-            "probes": _s76,
+            "existingPolicies": _s73,
+            "unanalysedPolicies": _s74,
+            "downloadingInitContainers": _s79,
+            "legacySidecar": _s80,
+            "rollout": _s81,
+            "probes": _s84,
         }
         for key, value in x.items():
             check = table.get(key)
