@@ -15,8 +15,6 @@ string, a type that is not plain data) goes to the real emitter whole
 (`Unusual`). tests/unit/test_emitter.py holds the two to the same output.
 """
 
-import re
-
 
 class Unusual(Exception):  # noqa: N818 - not an error: the caller writes the object the other way
     """Data this writer leaves to the real emitter."""
@@ -120,7 +118,7 @@ class BlockWriter:
         return text
 
     def _new_key(self, key):
-        if key.__class__ is str and len(key) <= _SIMPLE_KEY and _PLAIN.match(key):
+        if key.__class__ is str and len(key) <= _SIMPLE_KEY and _one_line(key) and _plain(key):
             return _quoted(key) if self.typed(key) else key
         if not isinstance(key, str) or not _OTHER_BREAKS.isdisjoint(key):
             raise Unusual(f"a key this writer leaves to the real emitter: {key!r}")
@@ -132,11 +130,9 @@ class BlockWriter:
     def _string(self, value, indent):
         """A string value, and the line break that ends it (remembered when
         on one line: values repeat from object to object)."""
-        if _PLAIN.match(value):
-            text = (_quoted(value) if self.typed(value) else value) + "\n"
-        elif _NOT_PLAIN.match(value):
-            text = _quoted(value) + "\n"
-        elif _LITERAL.match(value):
+        if _one_line(value):
+            text = (value if _plain(value) and not self.typed(value) else _quoted(value)) + "\n"
+        elif _literal_block(value):
             return _literal(value, indent)  # its lines depend on the column
         else:
             text = self._exactly(value, indent)
@@ -181,20 +177,36 @@ class BlockWriter:
 # libyaml's simple keys are at most 128 characters long.
 _SIMPLE_KEY = 128
 
-# Printable ASCII that libyaml writes plain in block context: not `---` or
-# `...` first, no indicator first (`?`, `:` and `-` only before another
-# printable character), no `: ` or ` #`, no `:` or space at the end.
-_PLAIN = re.compile(r"(?!---|\.\.\.)(?![#,\[\]{}&*!|>'\"%@`])(?![?:-](?![!-~]))[!-~]"
-                    r"(?:[!-9;-~]|:(?=[!-~])| (?=[!-\"$-~]))*\Z")
+def _one_line(text):
+    """Printable ASCII on one line (spaces allowed): libyaml writes it plain
+    or in single quotes, never otherwise."""
+    return text.isascii() and text.isprintable()
 
-# Printable ASCII on one line that libyaml will not write plain (an
-# indicator first, `---` or `...` first, `: `, ` #`, a space or a `:` at an
-# end): it writes it in single quotes.
-_NOT_PLAIN = re.compile(r"(?=[ -~]*\Z)(?:[ #,\[\]{}&*!|>'\"%@`]|[-?:](?: |\Z)|---|\.\.\.|.*(?: \Z|: |:\Z| #))")
 
-# Printable ASCII lines that libyaml writes as a literal block (`|`): no
-# space at the end of the text or of a line.
-_LITERAL = re.compile(r"(?:[ -~]*[!-~])?(?:\n+(?:[ -~]*[!-~])?)+\Z")
+def _plain(text):
+    """Whether libyaml writes this one-line printable ASCII text plain in
+    block context: not empty, not `---` or `...` first, no indicator first
+    (`?`, `:` and `-` only before another character that is not a space),
+    no `: ` or ` #`, no space or `:` at an end. (str methods, not a pattern:
+    nothing to compile when the process starts.)"""
+    first = text[:1]
+    if not first or first in _INDICATORS or text[-1] in " :" or ": " in text or " #" in text:
+        return False
+    if first in "?:-" and text[1:2] in ("", " "):
+        return False
+    return not text.startswith(("---", "..."))
+
+
+# A first character that keeps a text from being plain.
+_INDICATORS = frozenset(" #,[]{}&*!|>'\"%@`")
+
+
+def _literal_block(text):
+    """Whether libyaml writes this text as a literal block (`|`): lines of
+    printable ASCII, more than one, none ending in a space."""
+    if "\n" not in text or not text.isascii():
+        return False
+    return all(not line or (line.isprintable() and line[-1] != " ") for line in text.split("\n"))
 
 
 # What libyaml also takes for line breaks, besides LF.

@@ -173,6 +173,17 @@ class Settings(Record):
     def has_selector(self):
         return any(self.selector.values())
 
+    def workload_named(self, kind, name, namespace):
+        """The spec.workloads entry naming this workload (the first), or None.
+        Asked for every workload of the input: looked up, not searched."""
+        index = self.__dict__.get("_workloads_by_id")
+        if index is None:
+            index = {}
+            for ref in self.workloads:
+                index.setdefault((ref.kind, ref.name, ref.namespace or None), ref)
+            object.__setattr__(self, "_workloads_by_id", index)  # derived from a field: not a field itself
+        return index.get((kind, name, namespace or None))
+
     @classmethod
     def from_spec(cls, spec, source=None, ref=None):
         """Settings from a spec that passed the schema (camelCase keys)."""

@@ -26,6 +26,7 @@ TRICKY = [
     "\u2028", "\ufeff", "é", "日本", "😀", "\x00", "\r", "a\rb",
     "\n", "\n\n", "a\n", "a\n\n", "a\nb", "a\nb\n", "\na", " a\nb", "a \nb", "a\n b", "a\n\n\nb", "a\n \nb", "a\nb ",
     "line one\n  indented\n\n# not a comment\n", "k: v\n- x\n", "x" * 130, "a" * 127 + ":",
+    "a  b", "a : b", "x ?", "- -", "-- x", "?-", ":-", "a\n\tb", "a\n\n", "a \nb\n", "--config", "::/0",
 ]
 
 scalars = st.one_of(
