@@ -183,6 +183,27 @@ def test_comments_everywhere():
     assert "# head comment of the next item\n\n# after a blank line\n- apiVersion: v1\n" in out
 
 
+def test_the_patched_workload_keeps_every_line_it_had():
+    """The selected agent too: the function adds lines, and each line it had
+    (comments with their spacing, flow style, quoting, YAML 1.1 look-alikes)
+    is still there, in order, byte for byte. This runs the command directly:
+    kpt re-spaces inline comments before a function sees them
+    (tests/cases/tricky-scalars)."""
+    agent = ("- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: agent\n    namespace: agents\n"
+             "    annotations:\n      pipelock.dev/inject: \"true\"   # opt in\n"
+             "  spec:\n    selector:\n      matchLabels: {app: agent}\n    template:\n"
+             "      metadata:\n        labels: {app: agent}   # flow style stays\n      spec:\n"
+             "        containers:\n        - name: agent\n          image: example.com/agent:1.0.0\n"
+             "          args: [--verbose, on, \"0644\"]   # flow style stays\n"
+             "          env:\n          - name: STRICT\n            value: NO\n"
+             "          - name: UMASK\n            value: '0022'   # quoted\n")
+    out = run(HEADER + agent)
+    lines = iter(out.split("\n"))
+    for line in agent.rstrip("\n").split("\n"):
+        assert line in lines, f"{line!r} is not in the output, in order:\n{out[:4000]}"
+    assert "pipelock.dev/proxy-name: agent-pipelock" in out
+
+
 def test_comments_before_the_function_config_stay_with_the_last_item():
     last = item("last", "  data:\n    a: b\n    # about a\n")
     text = HEADER + AGENT + last + "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: fn\n"

@@ -409,6 +409,26 @@ def test_a_truncated_document_is_an_error_and_the_complete_items_survive(cut):
 BROKEN = b"- {apiVersion: v1, kind: ConfigMap, metadata: {name: broken}, data: [}\n"
 
 
+def test_a_malformed_item_is_named_with_its_line_and_the_readable_items_come_back_as_they_were():
+    # kpt refuses such input before it calls a function, so this is no kpt
+    # package under tests/cases: a caller that does not check the YAML first
+    # (a plain pipe, a kustomize plugin) gets this.
+    fine = b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: fine\n  data:\n    a: b\n"
+    broken = b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: broken\n  data: {a: [b\n"
+    also_fine = b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: also-fine\n"
+    out, err, code = run(resource_list(fine, broken, also_fine))
+    assert code == 1
+    assert_clean(out, err)
+    assert out.startswith((HEADER + fine + also_fine).decode() + "results:\n"), out
+    assert parse(out)["results"] == [{
+        "message": "cannot read input: items[1] line 15: malformed YAML: did not find expected ',' or ']'"
+                   " (while parsing a flow sequence)",
+        "severity": "error",
+        "resourceRef": {"apiVersion": "v1", "kind": "ConfigMap", "name": "broken"},
+        "field": {"path": "items[1]"},
+    }]
+
+
 def test_an_item_line_at_column_0_does_not_rename_the_list():
     # A line of an item pushed to column 0 reads like a key of the list
     # itself; the output must still be a ResourceList (with what is left
