@@ -1,7 +1,8 @@
 """Fuzzing: mutated ResourceLists and configs never break the contract.
 
-Valid inputs (the golden cases and a few hand-written ones) are mutated
-the way files get damaged or mistyped: bytes flipped, cut short, lines
+Valid inputs (the kpt packages of tests/cases/ and examples/ as
+ResourceLists, and a few hand-written ones) are mutated the way files get
+damaged or mistyped: bytes flipped, cut short, lines
 dropped or repeated, indentation shifted, YAML's special characters
 inserted, items spliced in from another input; functionConfigs get random
 values in their fields. The function runs in-process
@@ -35,8 +36,6 @@ Properties, for every input:
    keeps its value all the same (its chomping becomes strip, `|-`).
 """
 
-import glob
-import os
 import re
 import subprocess
 import sys
@@ -47,12 +46,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import function_command
+from kpt_packages import CASES, EXAMPLES, packages, resource_list
 from pipelock_companion import runner, workloads
 from pipelock_companion.krm import reader
 from pipelock_companion.krm import results as R
 from pipelock_companion import conventions as C
-
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -141,11 +139,7 @@ items:
 
 
 def _seeds():
-    seeds = list(HAND_WRITTEN)
-    for path in sorted(glob.glob(os.path.join(HERE, "golden", "*", "input.yaml"))):
-        with open(path, "rb") as f:
-            seeds.append(f.read())
-    return seeds
+    return HAND_WRITTEN + [resource_list(folder).encode("utf-8") for folder in packages(CASES) + packages(EXAMPLES)]
 
 
 SEEDS = _seeds()
