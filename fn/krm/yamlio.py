@@ -12,6 +12,7 @@ module gives the two views the function needs, both 1.2-correct:
 
 import binascii
 import re
+from typing import Any
 
 import yaml
 
@@ -20,7 +21,7 @@ try:  # the libyaml C extension; the pure-Python classes are the fallback
     from yaml import CSafeDumper as _BaseDumper
     from yaml._yaml import CParser as Parser
 except ImportError:  # pragma: no cover - exercised only without libyaml
-    from yaml import SafeDumper as _BaseDumper
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
     from yaml.composer import Composer
     from yaml.reader import Reader
     from yaml.scanner import Scanner
@@ -58,7 +59,9 @@ _CORE = (
 class Resolver12(yaml.resolver.BaseResolver):
     """Implicit tags by the YAML 1.2 core schema (what kyaml resolves)."""
 
-    yaml_implicit_resolvers = {}
+    # This class's own table, filled below: PyYAML keeps it on the class (its
+    # stubs declare an instance attribute, so no ClassVar).
+    yaml_implicit_resolvers: dict = {}  # noqa: RUF012
 
 
 for _tag, _regexp, _first in _CORE:
@@ -82,7 +85,7 @@ class _RedefiningComposer(yaml.composer.Composer, Parser, Resolver12):
         Resolver12.__init__(self)
 
     def compose_node(self, parent, index):
-        event = self.peek_event()
+        event: Any = self.peek_event()  # a node's first event (PyYAML's stubs: any event, or None)
         if not isinstance(event, yaml.AliasEvent) and event.anchor is not None:
             self.anchors.pop(event.anchor, None)
         return super().compose_node(parent, index)
@@ -239,7 +242,7 @@ def to_data(node, keys=None, binary_kept=()):
     """
     if node is None:  # an empty text
         return None
-    memo = {}
+    memo: dict[int, Any] = {}
 
     def convert(n, path):
         kept = binary_kept and path.startswith(binary_kept)
@@ -273,9 +276,10 @@ def to_data(node, keys=None, binary_kept=()):
                 if keys is None or n is not node or key in keys:
                     out[key] = convert(v, f"{path}.{key}" if path else key)
             return out
-        out = memo[id(n)] = []
-        out.extend(convert(v, f"{path}[{i}]") for i, v in enumerate(n.value))
-        return out
+        entries: list[Any] = []
+        memo[id(n)] = entries
+        entries.extend(convert(v, f"{path}[{i}]") for i, v in enumerate(n.value))
+        return entries
 
     return convert(node, "")
 
@@ -284,7 +288,7 @@ def _merged(value, path, convert):
     """The keys a merge key brings: of one mapping, or of a list of them,
     the earlier one winning."""
     sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
-    out = {}
+    out: dict[str, Any] = {}
     for source in sources:
         if not isinstance(source, yaml.MappingNode):
             raise Unresolvable("a merge key (<<) takes a mapping or a list of mappings", path or None)
@@ -324,7 +328,7 @@ _ONLY_12 = re.compile(r"^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:
 class Dumper(_BaseDumper):
     """Block style, key order kept, strings quoted whenever any reader could re-type them."""
 
-    def ignore_aliases(self, data):
+    def ignore_aliases(self, _data):
         # Generated objects share sub-dicts (selector labels); Kubernetes
         # manifests are written out in full, never with anchors.
         return True
@@ -367,5 +371,5 @@ def serialize(node):
 
 def represent(data):
     """A node tree for plain data, as `dump` would write it."""
-    dumper = Dumper(None, sort_keys=False)
+    dumper = Dumper(None, sort_keys=False)  # type: ignore[arg-type]  # representing needs no stream
     return dumper.represent_data(data)

@@ -7,6 +7,7 @@ alias budget.
 """
 
 from sys import intern
+from typing import Any
 
 from yaml import (
     AliasEvent,
@@ -18,9 +19,12 @@ from yaml import (
 )
 
 from .. import yamlio
-from .errors import InputError, TooMuch
 from . import limits
+from .errors import InputError, TooMuch
 from .source import Pieces
+
+# PyYAML's stubs type an event's marks Optional (an event can be made by
+# hand); the parser always sets them: hence `type: ignore[union-attr]` below.
 
 
 class Budget:
@@ -36,7 +40,8 @@ class Budget:
     def count_item(self, ev):
         self.items += 1
         if self.items > limits.MAX_ITEMS:
-            raise TooMuch(f"the input holds more than {limits.MAX_ITEMS} resources: refusing to read it", ev.start_mark.line + 1)
+            raise TooMuch(f"the input holds more than {limits.MAX_ITEMS} resources: refusing to read it",
+                          ev.start_mark.line + 1)
 
     def count_metadata(self, ev):
         self.metadata += 1
@@ -124,9 +129,9 @@ class Walk:
         if isinstance(first, AliasEvent):
             self.alias(first)
             self.special = self.special or build
-            return None, first.end_mark.index
+            return None, first.end_mark.index  # type: ignore[union-attr]
         # frame: [event, data, keys or None, pending key, expecting key, size]
-        stack = []
+        stack: list[list[Any]] = []
         end = first.end_mark.index
         ev = first
         result = None
@@ -134,20 +139,21 @@ class Walk:
             if isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
                 self.real += 1
                 if depth + len(stack) > limits.MAX_DEPTH:
-                    raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", ev.start_mark.line + 1)
+                    line = ev.start_mark.line + 1  # type: ignore[union-attr]
+                    raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", line)
                 is_map = isinstance(ev, MappingStartEvent)
                 if build:
                     self.budget.count_metadata(ev)
                     if ev.tag is not None:
                         self.special = True
-                data = ({} if is_map else []) if build else None
+                data: Any = ({} if is_map else []) if build else None
                 stack.append([ev, data, set() if is_map else None, None, is_map, 1])
-                end = ev.end_mark.index
+                end = ev.end_mark.index  # type: ignore[union-attr]
             else:
                 if isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
                     frame = stack.pop()
                     if frame[0].flow_style:
-                        end = ev.end_mark.index
+                        end = ev.end_mark.index  # type: ignore[union-attr]
                     value, size = frame[1], frame[5]
                     node_start = frame[0].start_mark.index
                     if frame[0].anchor is not None:
@@ -164,10 +170,10 @@ class Walk:
                     if ev.anchor is not None:
                         self.anchors[ev.anchor] = 1
                 elif isinstance(ev, AliasEvent):
-                    end = ev.end_mark.index
+                    end = ev.end_mark.index  # type: ignore[union-attr]
                     size = self.alias(ev)
                     value = None
-                    node_start = ev.start_mark.index
+                    node_start = ev.start_mark.index  # type: ignore[union-attr]
                     self.special = self.special or build
                 else:  # pragma: no cover - libyaml guarantees the event grammar
                     raise InputError("malformed YAML node")
