@@ -198,7 +198,7 @@ def main(argv=None):
                         help="only the figure for 1,000 agents and 1,000 user policies in one namespace")
     args = parser.parse_args(argv)
     sizes = args.sizes or ((100, 1_000) if args.quick else SIZES)
-    reps = (lambda n: 3) if args.quick else (lambda n: REPS.get(n, 5))
+    reps = (lambda _: 3) if args.quick else (lambda n: REPS.get(n, 5))
     cold_reps = 5 if args.quick else COLD_REPS
 
     if not os.path.exists(FUNCTION):
@@ -249,11 +249,12 @@ def main(argv=None):
             raise SystemExit("a cold-start run failed")
         bare_s, cold_s, cold_cfg_s = (statistics.median(t for t, _ in cold[k]) for k in ("bare", "ours", "config"))
         cold_rss, cold_cfg_rss = peak_rss([FUNCTION], one), peak_rss([FUNCTION], one_cfg)
-        print("Cold start (median of %d)" % cold_reps)
+        print(f"Cold start (median of {cold_reps})")
         print(f"  python -c 'import yaml'                 {bare_s * 1000:8.1f} ms   RSS {mib(bare_rss)}")
         print(f"  ours, one workload, no functionConfig   {cold_s * 1000:8.1f} ms   {cold_s / bare_s:5.2f}x bare import"
               f"   RSS {mib(cold_rss)}")
-        print(f"  ours, one workload, CompanionProxy cfg  {cold_cfg_s * 1000:8.1f} ms   {cold_cfg_s / bare_s:5.2f}x bare import"
+        print(f"  ours, one workload, CompanionProxy cfg  {cold_cfg_s * 1000:8.1f} ms"
+              f"   {cold_cfg_s / bare_s:5.2f}x bare import"
               f"   RSS {mib(cold_cfg_rss)}  (imports jsonschema)")
         print()
 

@@ -45,12 +45,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import function_command
-from kpt_packages import CASES, EXAMPLES, packages, resource_list
+from pipelock_companion import conventions as C
 from pipelock_companion import runner, workloads
 from pipelock_companion.krm import reader
 from pipelock_companion.krm import results as R
-from pipelock_companion import conventions as C
+
+from conftest import function_command
+from kpt_packages import CASES, EXAMPLES, packages, resource_list
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -314,7 +315,8 @@ def identity(node):
     """(apiVersion, kind, name, namespace) of a mapping node, as strings."""
     fields = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
     meta = fields.get("metadata")
-    meta = {k.value: v for k, v in meta.value if isinstance(k, yaml.ScalarNode)} if isinstance(meta, yaml.MappingNode) else {}
+    meta = ({k.value: v for k, v in meta.value if isinstance(k, yaml.ScalarNode)}
+            if isinstance(meta, yaml.MappingNode) else {})
 
     def value(n):
         return n.value if isinstance(n, yaml.ScalarNode) else None

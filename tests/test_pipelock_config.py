@@ -15,13 +15,15 @@ import os
 
 import pytest
 import yaml
-from conftest import AGENT_ITEM, run_function
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pipelock_companion.settings import Settings, checks, go_duration
 from pipelock_companion.settings import load as load_settings
 from pipelock_companion.topology import deployment, pipelock_config
 from pipelock_companion.topology.agent import Agent
+
+from conftest import AGENT_ITEM, run_function
 from pipelock_v220 import LoadError, load, parse_duration, split_host_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

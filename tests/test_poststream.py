@@ -11,7 +11,6 @@ and applies what comes out on stdout; a non-zero exit aborts the release.
 import os
 import subprocess
 
-import pytest
 import yaml
 
 from conftest import function_command
@@ -72,7 +71,7 @@ def test_every_input_document_comes_out_and_companions_are_added():
     # The chart's documents first, in order; then the six companion objects.
     assert [_kind_name(d) for d in outputs[:6]] == [_kind_name(d) for d in inputs]
     assert [_kind_name(d) for d in outputs[6:]] == COMPANIONS
-    for before, after in zip(inputs, outputs[:6]):
+    for before, after in zip(inputs, outputs[:6], strict=True):
         if _kind_name(before) != ("Deployment", "demo-research-agent"):
             # Not selected: byte for byte, `# Source:` comment, quotes, `on`, `0022` and all.
             assert after == before

@@ -49,7 +49,7 @@ def test_verify_passes_on_the_generated_topology_and_changes_nothing():
 
 def test_verify_fails_on_a_permissive_user_policy():
     package = _generated().replace("\nitems:\n", "\nitems:\n" + ALLOW_ALL, 1)
-    out, err, code = run_function(package.encode(), ["verify"])
+    out, _, code = run_function(package.encode(), ["verify"])
     assert code == 1
     errors = [r for r in yaml.safe_load(out)["results"] if r["severity"] == "error"]
     assert errors and all(r["resourceRef"]["name"] == "allow-everything" for r in errors)
