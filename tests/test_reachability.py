@@ -494,9 +494,31 @@ def o_proxy_ingress_permitted(endpoint, port, protocol):
     return (port, protocol) == (8888, "TCP") and o_is(endpoint, "agents", U_AGENT)
 
 
+# IPv6 forms a translator (or the kernel) carries to IPv4, by their RFCs:
+# NAT64's well-known prefix (6052) and IPv4-compatible (4291) end in the
+# IPv4 address, 6to4 (3056) holds it after 2002:; local-use NAT64 (8215) and
+# Teredo (4380) hide it, so they reach any IPv4 address.
+O_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+O_COMPATIBLE = ipaddress.ip_network("::/96")
+O_HIDDEN = [ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("2001::/32")]
+
+
+def o_forbidden(ip, forbidden):
+    """`ip` lies in a forbidden range, itself or as the IPv4 address it is translated to."""
+    if any(ip in f for f in forbidden):
+        return True
+    if ip.version == 4:
+        return False
+    if any(ip in h for h in O_HIDDEN):
+        return any(f.version == 4 for f in forbidden)
+    v4 = ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in O_NAT64 or ip in O_COMPATIBLE
+                          else None)
+    return v4 is not None and any(v4 in f for f in forbidden)
+
+
 def o_proxy_egress_permitted(endpoint, port, protocol):
     ip = o_ip(endpoint)
-    return o_dns(endpoint, port, protocol) or (ip is not None and not any(ip in f for f in FORBIDDEN))
+    return o_dns(endpoint, port, protocol) or (ip is not None and not o_forbidden(ip, FORBIDDEN))
 
 
 def run_analysis(policies, known):
@@ -697,7 +719,7 @@ def test_address_and_port_witnesses_match_brute_force(blocks, ports, forbidden, 
 
         def permitted(endpoint, _port, _protocol):  # any address outside the forbidden ranges
             ip = o_ip(endpoint)
-            return ip is not None and not any(ip in f for f in forbidden)
+            return ip is not None and not o_forbidden(ip, forbidden)
     else:
         permits = [R.Permit.cidrs([str(n) for n in nets], p) for nets, p in permit_specs]
         violations = R.agent_egress(policies, "agents", U_AGENT, U_PROXY, permits=permits)
