@@ -175,5 +175,6 @@ def test_two_files_run_together_are_refused_naming_the_first_document():
     second = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: keys\n"
     out, err, code = _post_render(first + second)
     assert code == 1 and out == ""
-    assert "[error] ConfigMap/settings: cannot read input: line 6: duplicate mapping key 'apiVersion' (two " \
-           "resources run together, with no --- between them?)" in err, err
+    expected = ("[error] ConfigMap/settings: cannot read input: line 6: duplicate mapping key 'apiVersion' (two "
+                "resources run together, with no --- between them?)")
+    assert expected in err, err
