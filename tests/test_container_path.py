@@ -509,3 +509,32 @@ def test_example_image_is_the_released_image():
         annotation = yaml.safe_load(_read(config))["metadata"]["annotations"]["config.kubernetes.io/function"]
         assert yaml.safe_load(annotation)["container"]["image"] == IMAGE
     assert yaml.safe_load(_read(os.path.join(ROOT, "metadata.yaml")))["image"] == IMAGE
+
+
+def _documented_here():
+    from test_docs import ELSEWHERE
+
+    return sorted(c for c, where in ELSEWHERE.items() if where.endswith("::test_documented_container_commands"))
+
+
+@pytest.mark.parametrize("command", _documented_here())
+def test_documented_container_commands(command, engine_env, tmp_path):
+    """The container commands the README and docs/usage-paths.md show, run
+    verbatim in a copy of the examples with the engine and the docker shim
+    (tests/test_docs.py accounts for every shown command)."""
+    shutil.copytree(os.path.join(ROOT, "examples"), tmp_path / "examples")
+    env = dict(engine_env, PATH=os.path.dirname(function_command()) + os.pathsep + engine_env["PATH"])
+    proc = _run(["bash", "-c", command], env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    if "kustomize-transformer" in command:
+        kinds = [d["kind"] for d in yaml.safe_load_all(proc.stdout) if d]
+        assert len(kinds) == 8 and kinds.count("NetworkPolicy") == 2, kinds
+        # "The function's results appear on kustomize's stderr"
+        assert "[info] companion proxy topology for 1 workload(s)" in proc.stderr
+    elif "kustomize-generator" in command:
+        assert len([d for d in yaml.safe_load_all(proc.stdout) if d]) == 6  # "# 6 documents"
+        assert ("[info] Deployment/agents/research-agent: spec.workloads names Deployment research-agent, which is "
+                "not in the input") in proc.stderr
+    else:
+        assert list((tmp_path / "examples" / "cronjob").glob("*-pipelock.yaml"))
+    assert engine_runs(engine_env, "podman") or engine_runs(engine_env, "docker")

@@ -164,3 +164,16 @@ def test_a_selector_that_matches_nothing_fails_the_release(tmp_path):
     assert code == 1
     assert "no workload in the input is selected" in err
     assert out == ""
+
+
+def test_two_files_run_together_are_refused_naming_the_first_document():
+    """`cat a.yaml b.yaml` without a `---` between them: one document with
+    duplicate keys. Refused (exit 1, nothing on stdout), the error naming
+    the document by its first resource and the line where the second starts."""
+    first = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {k: v}\n"
+    second = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: keys\n"
+    out, err, code = _post_render(first + second)
+    assert code == 1 and out == ""
+    expected = ("[error] ConfigMap/settings: cannot read input: line 6: duplicate mapping key 'apiVersion' (two "
+                "resources run together, with no --- between them?)")
+    assert expected in err, err

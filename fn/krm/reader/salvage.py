@@ -153,6 +153,7 @@ def _guess_ref(chunk):
     ref = {}
     indent = None
     in_metadata = False
+    seen = set()
     for line in chunk:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -162,6 +163,9 @@ def _guess_ref(chunk):
         key, _, value = stripped.partition(":")
         value = value.split(" #", 1)[0].strip().strip("'\"")
         if level == indent:
+            if key in seen:
+                break  # a second resource run into the first: name the first
+            seen.add(key)
             in_metadata = key == "metadata"
             if key in ("apiVersion", "kind") and value:
                 ref[key] = value

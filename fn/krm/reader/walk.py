@@ -106,7 +106,8 @@ class Walk:
         else:
             key = repr(self.consume(ev, depth, build=True)[0])
         if key in keys:
-            raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+            hint = " (two resources run together, with no --- between them?)" if key in ("apiVersion", "kind") else ""
+            raise InputError(f"duplicate mapping key {key!r}{hint}", ev.start_mark.line + 1)
         keys.add(key)
         return key
 
