@@ -14,9 +14,11 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import run_function
+
 from pipelock_companion import conventions as C
 from pipelock_companion.topology import tls
+
+from conftest import run_function
 from pki import OPENSSL, ec_key, leaf, needs_openssl, self_signed
 
 TRUST_ENV = set(C.TRUST_BUNDLE_ENV + C.TRUST_EXTRA_ENV)

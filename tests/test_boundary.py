@@ -7,9 +7,11 @@ or the cloud."""
 
 import pytest
 import yaml
-from conftest import AGENT_ITEM
+
 from pipelock_companion import runner
 from pipelock_companion.verify import netpol
+
+from conftest import AGENT_ITEM
 
 HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
 

@@ -13,6 +13,7 @@ import base64
 
 import pytest
 import yaml
+
 from conftest import AGENT_ITEM, run_function
 from pki import ec_key, needs_openssl, rsa_key, self_signed
 

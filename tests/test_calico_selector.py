@@ -6,6 +6,7 @@ grammar in Calico's docs, and renders them to text for the parser."""
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pipelock_companion.verify import calico_selector as S
 from pipelock_companion.verify import labels as L
 

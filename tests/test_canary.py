@@ -2,9 +2,11 @@
 
 import pytest
 import yaml
-from conftest import AGENT_ITEM, run_function
+
 from pipelock_companion import conventions as C
 from pipelock_companion.topology import canary
+
+from conftest import AGENT_ITEM, run_function
 
 
 def _run(spec=""):

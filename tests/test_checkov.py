@@ -1,8 +1,10 @@
 """The generated objects, checked by a Kubernetes security scanner.
 
 checkov (pinned in requirements/checkov.txt, in its own virtualenv: `make
-checkov`) runs its kubernetes framework once, over one file: every object the function generates in the golden cases (proxy
-Deployment, Service, ConfigMap, NetworkPolicies, PDB, probe Job and
+checkov`) runs its kubernetes framework once, over one file: every object
+the function generates in the kpt packages that run without error
+(tests/cases/ and examples/, as their .expected/diff.patch leaves them:
+proxy Deployment, Service, ConfigMap, NetworkPolicies, PDB, probe Job and
 ConfigMap), plus, for `hardened-agent`, the patched workload itself. That
 workload went in with nothing for checkov to object to, so any finding on
 it is one our patch (trust init container, env, mounts) brought. Each
@@ -14,7 +16,6 @@ digest-pinned `hardened-agent` case must come out with no finding at all,
 which shows that the one fix the README offers for the image findings works.
 """
 
-import glob
 import json
 import os
 import subprocess
@@ -22,8 +23,8 @@ import subprocess
 import pytest
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GOLDEN = os.path.join(ROOT, "tests", "golden")
+from kpt_packages import CASES, EXAMPLES, ROOT, config, expected_resources, packages
+
 CLEAN_CASE = "hardened-agent"
 SEPARATOR = "--"
 MANAGED_BY = "pipelock-companion"
@@ -67,14 +68,11 @@ def _checkov():
     return found
 
 
-def _cases():
-    for folder in sorted(glob.glob(os.path.join(GOLDEN, "*"))):
-        case = os.path.basename(folder)
-        if case.startswith("error-"):
-            continue
-        with open(os.path.join(folder, "output.yaml"), encoding="utf-8") as f:
-            items = yaml.safe_load(f)["items"]
-        yield case, items
+def _cases(workdir):
+    """Each package that runs without error, and the objects it holds after its run."""
+    for folder in packages(CASES) + packages(EXAMPLES):
+        if config(folder).get("exitCode", 0) == 0:
+            yield os.path.basename(folder), [obj for _, obj in expected_resources(folder, workdir)]
 
 
 def _generated(items):
@@ -85,7 +83,7 @@ def _generated(items):
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory):
     objects = {}
-    for case, items in _cases():
+    for case, items in _cases(tmp_path_factory.mktemp("packages")):
         chosen = items if case == CLEAN_CASE else _generated(items)
         for obj in chosen:
             obj["metadata"]["name"] = f"{case}{SEPARATOR}{obj['metadata']['name']}"

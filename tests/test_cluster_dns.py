@@ -11,6 +11,7 @@ containerPort 5353).
 
 import pytest
 import yaml
+
 from conftest import AGENT_ITEM, run_function
 
 NODE_LOCAL = """\

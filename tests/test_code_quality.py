@@ -1,6 +1,7 @@
 """The house rules, checked by the tools that own them: ruff (a broad rule
-set, pyproject.toml [tool.ruff]), mypy over fn/ ([tool.mypy]) and
-import-linter for the layers of the architecture ([tool.importlinter])."""
+set, pyproject.toml [tool.ruff]) over fn/, tests/ and bench/, mypy over all
+of fn/ ([tool.mypy]) and import-linter for the layers of the architecture
+([tool.importlinter])."""
 
 import os
 import subprocess
@@ -24,8 +25,8 @@ def _run(*argv):
 
 
 def test_ruff():
-    # The KRM layer and the tests are being reworked beside this change (issue 15); they join when merged.
-    code, output = _run(_tool("ruff"), "check", "--no-cache", "fn", "--exclude", "fn/krm")
+    # The whole project: the function, its tests and the benchmark.
+    code, output = _run(_tool("ruff"), "check", "--no-cache", "fn", "tests", "bench")
     assert code == 0, output
 
 

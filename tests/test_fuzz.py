@@ -1,7 +1,8 @@
 """Fuzzing: mutated ResourceLists and configs never break the contract.
 
-Valid inputs (the golden cases and a few hand-written ones) are mutated
-the way files get damaged or mistyped: bytes flipped, cut short, lines
+Valid inputs (the kpt packages of tests/cases/ and examples/ as
+ResourceLists, and a few hand-written ones) are mutated the way files get
+damaged or mistyped: bytes flipped, cut short, lines
 dropped or repeated, indentation shifted, YAML's special characters
 inserted, items spliced in from another input; functionConfigs get random
 values in their fields. The function runs in-process
@@ -35,8 +36,6 @@ Properties, for every input:
    keeps its value all the same (its chomping becomes strip, `|-`).
 """
 
-import glob
-import os
 import re
 import subprocess
 import sys
@@ -46,13 +45,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import function_command
+from pipelock_companion import conventions as C
 from pipelock_companion import runner, workloads
 from pipelock_companion.krm import reader
 from pipelock_companion.krm import results as R
-from pipelock_companion import conventions as C
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from conftest import function_command
+from kpt_packages import CASES, EXAMPLES, packages, resource_list
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -141,11 +140,7 @@ items:
 
 
 def _seeds():
-    seeds = list(HAND_WRITTEN)
-    for path in sorted(glob.glob(os.path.join(HERE, "golden", "*", "input.yaml"))):
-        with open(path, "rb") as f:
-            seeds.append(f.read())
-    return seeds
+    return HAND_WRITTEN + [resource_list(folder).encode("utf-8") for folder in packages(CASES) + packages(EXAMPLES)]
 
 
 SEEDS = _seeds()
@@ -320,7 +315,8 @@ def identity(node):
     """(apiVersion, kind, name, namespace) of a mapping node, as strings."""
     fields = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
     meta = fields.get("metadata")
-    meta = {k.value: v for k, v in meta.value if isinstance(k, yaml.ScalarNode)} if isinstance(meta, yaml.MappingNode) else {}
+    meta = ({k.value: v for k, v in meta.value if isinstance(k, yaml.ScalarNode)}
+            if isinstance(meta, yaml.MappingNode) else {})
 
     def value(n):
         return n.value if isinstance(n, yaml.ScalarNode) else None

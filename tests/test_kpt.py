@@ -81,7 +81,8 @@ def test_kpt_fn_eval_with_key_value_config(package):
                 "selector.names=agent", "preset=strict", "apiAllowlist=api.openai.com")
     assert proc.returncode == 0, proc.stderr
     _check_package(package)
-    config = yaml.safe_load(yaml.safe_load_all(_read(package / "agent-pipelock.yaml")).__next__()["data"]["pipelock.yaml"])
+    config_map = next(yaml.safe_load_all(_read(package / "agent-pipelock.yaml")))
+    config = yaml.safe_load(config_map["data"]["pipelock.yaml"])
     assert config["mode"] == "strict"
     assert config["api_allowlist"] == ["api.openai.com"]
 

@@ -31,10 +31,11 @@ def _by_key(docs):
     return {(d["kind"], d["metadata"]["name"]): d for d in docs}
 
 
-def test_generator_says_it_did_not_patch_the_workload(tmp_path):
+def test_generator_says_it_did_not_patch_the_workload():
     """The same config as a ResourceList with no items, as a generator gets it:
     an info result says the workload was not patched and what to do."""
-    config = yaml.safe_load(open(os.path.join(GENERATOR, "companions.yaml")))
+    with open(os.path.join(GENERATOR, "companions.yaml"), encoding="utf-8") as f:
+        config = yaml.safe_load(f)
     resource_list = yaml.safe_dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [],
                                     "functionConfig": config})
     proc = subprocess.run([function_command()], input=resource_list, capture_output=True, text=True, timeout=60)
@@ -54,7 +55,8 @@ def test_kubectl_kustomize_silently_skips_exec_functions(tmp_path):
     folder = tmp_path / "exec"
     folder.mkdir()
     shutil.copy(os.path.join(TRANSFORMER, "deployment.yaml"), folder / "deployment.yaml")
-    config = yaml.safe_load(open(os.path.join(TRANSFORMER, "pipelock.yaml")))
+    with open(os.path.join(TRANSFORMER, "pipelock.yaml"), encoding="utf-8") as f:
+        config = yaml.safe_load(f)
     config["metadata"]["annotations"]["config.kubernetes.io/function"] = yaml.safe_dump(
         {"exec": {"path": os.path.abspath(function_command())}})
     (folder / "pipelock.yaml").write_text(yaml.safe_dump(config))

@@ -10,8 +10,6 @@ place (krm.resid.resources).
 
 import subprocess
 
-import pytest
-
 from conftest import AGENT_ITEM, function_command
 
 LIST = "apiVersion: v1\nkind: List\nitems:\n" + AGENT_ITEM

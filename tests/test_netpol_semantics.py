@@ -413,7 +413,8 @@ _KEYS, _VALUES = ["app", "tier", "pod-template-hash"], ["a", "b", "c"]
 _SELECTORS = st.builds(
     lambda labels, expressions: {"matchLabels": labels, "matchExpressions": expressions},
     st.dictionaries(st.sampled_from(_KEYS), st.sampled_from(_VALUES), max_size=2),
-    st.lists(st.builds(lambda k, op, vs: {"key": k, "operator": op, **({"values": vs} if op in ("In", "NotIn") else {})},
+    st.lists(st.builds(lambda k, op, vs: {"key": k, "operator": op,
+                                          **({"values": vs} if op in ("In", "NotIn") else {})},
                        st.sampled_from(_KEYS), st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
                        st.lists(st.sampled_from(_VALUES), min_size=1, max_size=2, unique=True)), max_size=2))
 _PODS = st.builds(lambda ns, labels, unknown: Pod(ns, labels, unknown=unknown), st.sampled_from(["prod", "dev"]),

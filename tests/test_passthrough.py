@@ -30,8 +30,8 @@ def run(text, args=(), timeout=120):
     return out
 
 
-def assert_passed_through(items, prefix="- ", layout=None):
-    """Run a ResourceList of `items` (texts starting with `prefix`) plus the
+def assert_passed_through(items, layout=None):
+    """Run a ResourceList of `items` (item texts, `- ` and all) plus the
     agent; every item's text must be in the output, in order, exactly once."""
     text = layout(items) if layout else HEADER + AGENT + "".join(items)
     out = run(text)
@@ -53,10 +53,11 @@ def item(name, body, kind="ConfigMap", api_version="v1"):
 
 def test_custom_resources():
     items = [
-        item("db", "  spec:\n    engine: postgres\n    version: \"16\"\n    storage: {size: 10Gi, class: fast}\n"
+        item("db", '  spec:\n    engine: postgres\n    version: "16"\n    storage: {size: 10Gi, class: fast}\n'
                    "    users:\n    - name: app\n      roles: [read, write]\n", kind="Database",
              api_version="db.example.com/v1beta2"),
-        item("route", "  spec:\n    parentRefs: [{name: gw}]\n    rules:\n    - matches:\n      - path: {type: PathPrefix, value: /}\n",
+        item("route", "  spec:\n    parentRefs: [{name: gw}]\n    rules:\n"
+                      "    - matches:\n      - path: {type: PathPrefix, value: /}\n",
              kind="HTTPRoute", api_version="gateway.networking.k8s.io/v1"),
         item("no-spec", "  status: {}\n", kind="Empty", api_version="x.example.com/v1"),
     ]
@@ -71,12 +72,13 @@ def test_kinds_the_function_reads_pass_through():
         item("deny-all", "    namespace: other\n  spec:\n    podSelector: {}\n    policyTypes: [Ingress, Egress]\n",
              kind="NetworkPolicy", api_version="networking.k8s.io/v1"),
         item("web", "    namespace: agents\n  spec:\n    selector:\n      matchLabels: {app: web}\n    template:\n"
-                    "      metadata: {labels: {app: web}}\n      spec:\n        containers: [{name: web, image: nginx}]\n",
+                    "      metadata: {labels: {app: web}}\n      spec:\n"
+                    "        containers: [{name: web, image: nginx}]\n",
              kind="Deployment", api_version="apps/v1"),
-        item("opted-out", "    annotations:\n      pipelock.dev/inject: \"false\"\n  spec:\n    template:\n"
+        item("opted-out", '    annotations:\n      pipelock.dev/inject: "false"\n  spec:\n    template:\n'
                           "      metadata: {labels: {app: x}}\n      spec: {containers: [{name: x, image: x}]}\n",
              kind="Deployment", api_version="apps/v1"),
-        item("kptfile", "    annotations:\n      config.kubernetes.io/local-config: \"true\"\n  pipeline: {}\n",
+        item("kptfile", '    annotations:\n      config.kubernetes.io/local-config: "true"\n  pipeline: {}\n',
              kind="Kptfile", api_version="kpt.dev/v1"),
     ]
     assert_passed_through(items)
@@ -115,7 +117,7 @@ def test_multiline_flow_and_quoted_scalars():
     body = ("  data:\n"
             "    plain: this plain scalar\n      goes on over\n      three lines\n"
             "    single: 'it''s\n      two lines'\n"
-            "    double: \"escapes \\t \\\" \\u00e9 \\\n      continued\"\n")
+            '    double: "escapes \\t \\" \\u00e9 \\\n      continued"\n')
     assert_passed_through([item("multi", body)])
 
 
@@ -130,7 +132,8 @@ def test_anchors_and_aliases_within_an_item():
             "    again: *l\n"
             "    scalar: &s value\n"
             "    ref: *s\n")
-    other = item("other", "  spec:\n    defaults: &d\n      replicas: 2\n    a:\n      <<: *d\n    b:\n      <<: [*d]\n",
+    other = item("other", "  spec:\n    defaults: &d\n      replicas: 2\n"
+                          "    a:\n      <<: *d\n    b:\n      <<: [*d]\n",
                  kind="Thing", api_version="x.example.com/v1")
     assert_passed_through([item("anchors", body), other])
 
@@ -157,7 +160,7 @@ def test_comments_everywhere():
              "# head comment of the next item\n\n# after a blank line\n",
              ""]
     items = [
-        "- apiVersion: v1 # after apiVersion\n"
+        ("- apiVersion: v1 # after apiVersion\n"
         "  # between keys\n"
         "  kind: ConfigMap\n"
         "  metadata:\n"
@@ -172,15 +175,37 @@ def test_comments_everywhere():
         "      b]\n"
         "    key: value # on the last line\n"
         "    # below the last line, as deep as the data\n"
-        "  # below, as deep as the item's keys\n",
+        "  # below, as deep as the item's keys\n"),
         "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: flow}   # after a flow mapping\n",
-        "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: last\n  stringData:\n    a: \"#not a comment\"\n"
-        "    b: 'neither # is this'\n    c: nor#this\n    # last comment of the list\n",
+        ('- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: last\n  stringData:\n    a: "#not a comment"\n'
+         "    b: 'neither # is this'\n    c: nor#this\n    # last comment of the list\n"),
     ]
-    out = assert_passed_through(items, layout=lambda items: HEADER + AGENT + "".join(map("".join, zip(heads, items))))
+    out = assert_passed_through(
+        items, layout=lambda items: HEADER + AGENT + "".join(map("".join, zip(heads, items, strict=True))))
     # head comments are kept too, with the blank lines between them
     assert "# head comment of the first item\n- apiVersion: v1 # after apiVersion\n" in out
     assert "# head comment of the next item\n\n# after a blank line\n- apiVersion: v1\n" in out
+
+
+def test_the_patched_workload_keeps_every_line_it_had():
+    """The selected agent too: the function adds lines, and each line it had
+    (comments with their spacing, flow style, quoting, YAML 1.1 look-alikes)
+    is still there, in order, byte for byte. This runs the command directly:
+    kpt re-spaces inline comments before a function sees them
+    (tests/cases/tricky-scalars)."""
+    agent = ("- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: agent\n    namespace: agents\n"
+             '    annotations:\n      pipelock.dev/inject: "true"   # opt in\n'
+             "  spec:\n    selector:\n      matchLabels: {app: agent}\n    template:\n"
+             "      metadata:\n        labels: {app: agent}   # flow style stays\n      spec:\n"
+             "        containers:\n        - name: agent\n          image: example.com/agent:1.0.0\n"
+             '          args: [--verbose, on, "0644"]   # flow style stays\n'
+             "          env:\n          - name: STRICT\n            value: NO\n"
+             "          - name: UMASK\n            value: '0022'   # quoted\n")
+    out = run(HEADER + agent)
+    lines = iter(out.split("\n"))
+    for line in agent.rstrip("\n").split("\n"):
+        assert line in lines, f"{line!r} is not in the output, in order:\n{out[:4000]}"
+    assert "pipelock.dev/proxy-name: agent-pipelock" in out
 
 
 def test_comments_before_the_function_config_stay_with_the_last_item():
@@ -193,13 +218,13 @@ def test_comments_before_the_function_config_stay_with_the_last_item():
 
 def test_unicode():
     body = ("  data:\n"
-            "    emoji: \"🎉 party 🚀\"\n"
+            '    emoji: "🎉 party 🚀"\n'
             "    zwj: 👩‍👩‍👧 family\n"
             "    cjk: 漢字とかな、한국어\n"
             "    rtl: שלום עולם — مرحبا بالعالم\n"
             "    combining: e\u0301 n\u0303\n"
             "    astral: 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟘𝟙\n"
-            "    escaped: \"\\u263A \\U0001F600\"\n"
+            '    escaped: "\\u263A \\U0001F600"\n'
             "    键: 值 # 注释\n"
             "    multi: |\n      第一行\n      🎉 second\n")
     items = [item("unicode-é", body), item("after-unicode", "  data: {k: v}\n")]
@@ -250,7 +275,8 @@ def test_numbers_in_places_kubernetes_types():
 # --- layout of the list ------------------------------------------------------
 
 def test_indented_list_and_wide_dashes():
-    items = ["  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: indented\n    data:\n      k: |\n        v\n"]
+    items = [("  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: indented\n"
+              "    data:\n      k: |\n        v\n")]
     agent = "\n".join("  " + line if line else line for line in AGENT.split("\n"))
     out = assert_passed_through(items, layout=lambda items: HEADER + agent.rstrip(" ") + "".join(items))
     assert "  - apiVersion: v1\n    kind: ConfigMap" in out
@@ -265,7 +291,8 @@ def test_four_space_indentation():
 def test_items_with_their_own_space_after_the_dash():
     # Valid YAML: each entry may put its own spaces after the `-`. Each item
     # keeps its own (it was re-indented to the first item's).
-    items = ["-   apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: wide\n    data:\n      s: |\n        x\n",
+    items = [("-   apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: wide\n"
+              "    data:\n      s: |\n        x\n"),
              "-  apiVersion: v1\n   kind: Secret\n   metadata: {name: three}\n"]
     assert_passed_through(items)
 
@@ -301,8 +328,8 @@ def test_stream_documents_pass_through(tmp_path):
     config = tmp_path / "fn.yaml"
     config.write_text("apiVersion: fn.pipelock.dev/v1alpha1\nkind: CompanionProxy\nmetadata:\n  name: fn\n")
     docs = [
-        "# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # c\ndata:\n"
-        "  on: yes\n  script: |+\n    echo 🎉\n\n",
+        ("# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # c\ndata:\n"
+         "  on: yes\n  script: |+\n    echo 🎉\n\n"),
         "apiVersion: v1\nkind: Secret\nmetadata: {name: b}\nstringData:\n  k: 0644\n# after the last line\n",
         "apiVersion: x/v1\nkind: Thing\nmetadata:\n  name: c\nspec:\n  base: &b {a: 1}\n  copy: *b\n",
     ]

@@ -6,7 +6,7 @@ rejected at any depth, one document), ApplyDefaults and the validators our
 keys reach, transcribed from luckyPipewrench/pipelock at tag v2.2.0,
 internal/config/config.go. The tests below first show that this oracle
 refuses what Pipelock refuses, then load with it the config of every spec
-shape, every golden case and every catalog example, and check that each
+shape, every test case and every catalog example, and check that each
 value Pipelock would refuse is refused at render time instead.
 """
 
@@ -15,13 +15,15 @@ import os
 
 import pytest
 import yaml
-from conftest import AGENT_ITEM, run_function
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pipelock_companion.settings import Settings, checks, go_duration
 from pipelock_companion.settings import load as load_settings
 from pipelock_companion.topology import deployment, pipelock_config
 from pipelock_companion.topology.agent import Agent
+
+from conftest import AGENT_ITEM, run_function
 from pipelock_v220 import LoadError, load, parse_duration, split_host_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -199,16 +201,12 @@ def test_checksum_follows_the_config():
     assert checksum("deployment/agent") == checksum("deployment/agent") != checksum("deployment/other")
 
 
-def _golden_outputs():
-    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "golden", "*", "output.yaml"))):
-        with open(path, encoding="utf-8") as f:
-            document = yaml.safe_load(f)
-        yield os.path.relpath(path, ROOT), document.get("items") or []
-
-
-def _example_outputs():
-    """The files each example's run adds, from its diff.patch (new files only)."""
-    for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*", ".expected", "diff.patch"))):
+def _package_outputs():
+    """The files each kpt package's run adds (examples/ and tests/cases/),
+    from its diff.patch (new files only)."""
+    patches = glob.glob(os.path.join(ROOT, "examples", "*", ".expected", "diff.patch"))
+    patches += glob.glob(os.path.join(ROOT, "tests", "cases", "*", ".expected", "diff.patch"))
+    for path in sorted(patches):
         with open(path, encoding="utf-8") as f:
             patch = f.read()
         objects = []
@@ -232,7 +230,7 @@ def _companions(objects):
             yield config_map["data"]["pipelock.yaml"], proxy
 
 
-OUTPUTS = list(_golden_outputs()) + list(_example_outputs())
+OUTPUTS = list(_package_outputs())
 
 
 def test_outputs_hold_configs():
@@ -240,6 +238,7 @@ def test_outputs_hold_configs():
     found = [where for where, objects in OUTPUTS for _ in _companions(objects)]
     assert len(found) >= 25
     assert any(where.startswith("examples/") for where in found)
+    assert any(where.startswith("tests/cases/") for where in found)
     assert any("tls" in where for where in found)
 
 

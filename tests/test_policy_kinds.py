@@ -4,12 +4,14 @@ opt-out. Each case states the documented semantics it checks."""
 
 import pytest
 import yaml
-from conftest import AGENT_ITEM
+
 from pipelock_companion import runner
 from pipelock_companion.krm.item import Item
 from pipelock_companion.verify import kinds, netpol
 from pipelock_companion.verify import reachability as R
 from pipelock_companion.verify.netpol import EGRESS, INGRESS
+
+from conftest import AGENT_ITEM
 
 NS = "agents"
 AGENT = {"app": "agent"}

@@ -11,7 +11,6 @@ and applies what comes out on stdout; a non-zero exit aborts the release.
 import os
 import subprocess
 
-import pytest
 import yaml
 
 from conftest import function_command
@@ -72,7 +71,7 @@ def test_every_input_document_comes_out_and_companions_are_added():
     # The chart's documents first, in order; then the six companion objects.
     assert [_kind_name(d) for d in outputs[:6]] == [_kind_name(d) for d in inputs]
     assert [_kind_name(d) for d in outputs[6:]] == COMPANIONS
-    for before, after in zip(inputs, outputs[:6]):
+    for before, after in zip(inputs, outputs[:6], strict=True):
         if _kind_name(before) != ("Deployment", "demo-research-agent"):
             # Not selected: byte for byte, `# Source:` comment, quotes, `on`, `0022` and all.
             assert after == before
@@ -165,3 +164,16 @@ def test_a_selector_that_matches_nothing_fails_the_release(tmp_path):
     assert code == 1
     assert "no workload in the input is selected" in err
     assert out == ""
+
+
+def test_two_files_run_together_are_refused_naming_the_first_document():
+    """`cat a.yaml b.yaml` without a `---` between them: one document with
+    duplicate keys. Refused (exit 1, nothing on stdout), the error naming
+    the document by its first resource and the line where the second starts."""
+    first = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {k: v}\n"
+    second = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: keys\n"
+    out, err, code = _post_render(first + second)
+    assert code == 1 and out == ""
+    expected = ("[error] ConfigMap/settings: cannot read input: line 6: duplicate mapping key 'apiVersion' (two "
+                "resources run together, with no --- between them?)")
+    assert expected in err, err

@@ -40,7 +40,7 @@ def test_probes_subcommand_writes_a_job_per_agent():
 
 
 def test_probes_subcommand_without_agents_fails():
-    out, err, code = run_function(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", ["probes"])
+    _, err, code = run_function(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", ["probes"])
     assert code == 1
     assert "nothing to probe" in err
 
@@ -53,5 +53,5 @@ def test_probes_enabled_adds_them_to_the_companions(tmp_path):
     assert code == 0, err
     kinds = [d["kind"] for d in yaml.safe_load_all(out)]
     assert kinds.count("Job") == 1
-    job = [d for d in yaml.safe_load_all(out) if d["kind"] == "Job"][0]
+    job = next(d for d in yaml.safe_load_all(out) if d["kind"] == "Job")
     assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/curl:8.11.1"

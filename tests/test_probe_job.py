@@ -257,7 +257,7 @@ def test_job_runs_once_and_goes_away():
 
 def test_deadline_must_leave_room_for_every_probe():
     # Each bounded curl run of probe.sh reads its result once.
-    assert probe_job.PROBE_COUNT == load_probe_script().count('read_result "$(')
+    assert load_probe_script().count('read_result "$(') == probe_job.PROBE_COUNT
     limit = probe_job.PROBE_COUNT * 60
     with pytest.raises(ValueError, match="active_deadline_seconds"):
         build(probe_timeout=60, active_deadline_seconds=limit)

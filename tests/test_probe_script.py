@@ -7,6 +7,7 @@ has shut off. Every server binds 127.0.0.1 only and stops at the end of its
 test; every probe runs with a 1 s timeout.
 """
 
+import contextlib
 import http.server
 import os
 import re
@@ -122,7 +123,7 @@ class Internet:
         while not self.stop.is_set():
             try:
                 conn, _ = self.sock.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             if self.hang:
                 self.held.append(conn)
@@ -132,10 +133,8 @@ class Internet:
     def _answer(self, conn):
         with conn:
             conn.settimeout(0.2)
-            try:
+            with contextlib.suppress(TimeoutError):
                 conn.recv(4096)
-            except socket.timeout:
-                pass
             conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nhi\n")
 
     def close(self):
@@ -265,7 +264,8 @@ def assert_only_failure(run, probe, skipped=TLS_PROBES):
 def available_shells():
     shells = [("sh",), ("bash",), ("bash", "--posix"), ("dash",), ("busybox", "sh")]
     return [
-        pytest.param(shell, id=" ".join(shell), marks=pytest.mark.skipif(shutil.which(shell[0]) is None, reason=f"no {shell[0]}"))
+        pytest.param(shell, id=" ".join(shell),
+                     marks=pytest.mark.skipif(shutil.which(shell[0]) is None, reason=f"no {shell[0]}"))
         for shell in shells
     ]
 

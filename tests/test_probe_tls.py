@@ -16,7 +16,6 @@ import ssl
 import threading
 
 import pytest
-from pki import CA_EXTENSIONS, ec_key, leaf, needs_openssl, self_signed
 from test_probe_script import (
     LOOPBACK,
     StandInProxy,
@@ -26,6 +25,8 @@ from test_probe_script import (
     closed_port,
     run_probe,
 )
+
+from pki import CA_EXTENSIONS, ec_key, leaf, needs_openssl, self_signed
 
 pytestmark = needs_openssl
 

@@ -77,10 +77,12 @@ def _resource_list(items, config):
 
 
 def _ids(items):
-    return sorted((i.get("kind"), (i.get("metadata") or {}).get("namespace") or "", i["metadata"]["name"]) for i in items)
+    return sorted((i.get("kind"), (i.get("metadata") or {}).get("namespace") or "", i["metadata"]["name"])
+                  for i in items)
 
 
-ITEMS = st.lists(st.one_of(workload(), config_map()), max_size=6, unique_by=lambda i: (i["kind"], i["metadata"]["name"]))
+ITEMS = st.lists(st.one_of(workload(), config_map()), max_size=6,
+                 unique_by=lambda i: (i["kind"], i["metadata"]["name"]))
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

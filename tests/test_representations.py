@@ -40,7 +40,8 @@ KEYS = st.sampled_from(["app", "tier", "team", "example.com/owner", "app.kuberne
 def resources(draw, index):
     api_version, kind = draw(st.sampled_from(KINDS))
     return {
-        "apiVersion": api_version, "kind": kind, "name": f"r{index}-{draw(st.from_regex(r'[a-z]{1,6}', fullmatch=True))}",
+        "apiVersion": api_version, "kind": kind,
+        "name": f"r{index}-{draw(st.from_regex(r'[a-z]{1,6}', fullmatch=True))}",
         "namespace": draw(st.one_of(st.none(), st.sampled_from(["agents", "default", "team-a", "on"]))),
         "labels": draw(st.dictionaries(KEYS, WORDS, max_size=3)),
         "annotations": draw(st.dictionaries(KEYS, WORDS, max_size=2)),
@@ -72,7 +73,7 @@ class Writer:
             return "!!binary " + base64.b64encode(value.encode()).decode()
         if how == "str":
             return f"!!str {value}" if plain_ok else f'!!str "{value}"'
-        if how == "single" or how in ("plain", "alias") and not plain_ok:
+        if how == "single" or (how in ("plain", "alias") and not plain_ok):
             return f"'{value}'"
         if how == "double":
             return f'"{value}"'
@@ -82,8 +83,8 @@ class Writer:
         pairs = [(key, self.scalar(value)) for key, value in values.items()]
         refs = dict(self.refs)
         # kustomize keeps a !!binary annotation as its base64 text, kubectl decodes it: an error
-        self.unreadable = self.unreadable or annotations and any(
-            refs.get(v[1:], v).startswith("!!binary") for _, v in pairs)
+        self.unreadable = self.unreadable or (annotations and any(
+            refs.get(v[1:], v).startswith("!!binary") for _, v in pairs))
         if flow:
             return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
         return "".join(f"\n  {k}: {v}" for k, v in pairs) or " {}"
@@ -99,7 +100,7 @@ class Writer:
         if m["labels_merged"] and m["labels"]:
             defined.append(f"x-labels: &labels {labels}")
             labels = "{<<: *labels}"
-        fields = [name] + namespace + [("labels", labels), ("annotations", annotations)]
+        fields = [name, *namespace, ("labels", labels), ("annotations", annotations)]
         body = "{" + ", ".join(f"{k}: {v}" for k, v in fields) + "}"
         if how == "block":
             metadata = "".join(f"\n  {k}: {v}" for k, v in fields)

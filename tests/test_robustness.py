@@ -12,9 +12,8 @@ node or byte on each side. Where the specification says nothing, the
 behaviour chosen is explained next to its test.
 """
 
-import os
+import contextlib
 import re
-import resource
 import subprocess
 import sys
 import tracemalloc
@@ -22,8 +21,9 @@ import tracemalloc
 import pytest
 import yaml
 
-from conftest import AGENT_ITEM, function_command
 from pipelock_companion.krm import reader, writer
+
+from conftest import AGENT_ITEM, function_command
 
 HEADER = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
 
@@ -52,7 +52,8 @@ def run(data, args=(), timeout=60):
 def run_with_limits(data, timeout=60, **limits):
     """The CLI in a subprocess, with reader limits set to smaller values, so a
     limit can be tested at its edge without building its full-size input."""
-    code = "".join(f"import pipelock_companion.krm.reader as r; r.{k} = r.limits.{k} = {v!r}\n" for k, v in limits.items())
+    code = "".join(f"import pipelock_companion.krm.reader as r; r.{k} = r.limits.{k} = {v!r}\n"
+                   for k, v in limits.items())
     code += "from pipelock_companion.cli import main\nmain()\n"
     proc = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, timeout=timeout)
     return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"), proc.returncode
@@ -409,6 +410,26 @@ def test_a_truncated_document_is_an_error_and_the_complete_items_survive(cut):
 BROKEN = b"- {apiVersion: v1, kind: ConfigMap, metadata: {name: broken}, data: [}\n"
 
 
+def test_a_malformed_item_is_named_with_its_line_and_the_readable_items_come_back_as_they_were():
+    # kpt refuses such input before it calls a function, so this is no kpt
+    # package under tests/cases: a caller that does not check the YAML first
+    # (a plain pipe, a kustomize plugin) gets this.
+    fine = b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: fine\n  data:\n    a: b\n"
+    broken = b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: broken\n  data: {a: [b\n"
+    also_fine = b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: also-fine\n"
+    out, err, code = run(resource_list(fine, broken, also_fine))
+    assert code == 1
+    assert_clean(out, err)
+    assert out.startswith((HEADER + fine + also_fine).decode() + "results:\n"), out
+    assert parse(out)["results"] == [{
+        "message": "cannot read input: items[1] line 15: malformed YAML: did not find expected ',' or ']'"
+                   " (while parsing a flow sequence)",
+        "severity": "error",
+        "resourceRef": {"apiVersion": "v1", "kind": "ConfigMap", "name": "broken"},
+        "field": {"path": "items[1]"},
+    }]
+
+
 def test_an_item_line_at_column_0_does_not_rename_the_list():
     # A line of an item pushed to column 0 reads like a key of the list
     # itself; the output must still be a ResourceList (with what is left
@@ -519,7 +540,7 @@ def test_items_without_identity_pass_through_unchanged(field):
 def test_items_without_identity_get_a_warning(field):
     # ... but the user is told, with a warning naming the item's index and
     # the missing field, since kpt would refuse to write it back.
-    out, err, code = run(resource_list(BEFORE, MISSING[field], AFTER))
+    out, _, _ = run(resource_list(BEFORE, MISSING[field], AFTER))
     doc = parse(out)
     warnings = [r["message"] for r in doc.get("results") or [] if r["severity"] == "warning"]
     assert any("items[1]" in w and field.split(".")[-1] in w for w in warnings), warnings
@@ -607,8 +628,7 @@ def test_a_100_mb_input_is_processed(tmp_path):
     path = tmp_path / "large.yaml"
     count = write_large_input(path, 100_000_000)
     with open(path, "rb") as stdin:
-        proc = subprocess.run([function_command()], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=120)
+        proc = subprocess.run([function_command()], stdin=stdin, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     # counting `- apiVersion` at column 0 is enough: every input item and
@@ -658,9 +678,9 @@ def test_item_count_limit_applies_to_streams_and_to_recovery(tmp_path):
                               capture_output=True, timeout=60)
         assert proc.returncode == expected, proc.stderr
     broken = resource_list(BEFORE, configmap("middle"), AFTER, BROKEN)  # 4 items, read piece by piece
-    out, err, code = run_with_limits(broken, MAX_ITEMS=4)
+    out, _, _ = run_with_limits(broken, MAX_ITEMS=4)
     assert names(parse(out)) == ["before", "middle", "after"]
-    out, err, code = run_with_limits(broken, MAX_ITEMS=3)
+    out, _, code = run_with_limits(broken, MAX_ITEMS=3)
     assert code == 1 and parse(out)["items"] == []
     assert any("more than 3 resources" in m for m in errors(parse(out)))
 
@@ -694,15 +714,11 @@ def child_peak_rss(argv, feed, timeout=120):
                threading.Thread(target=lambda: err.append(proc.stderr.read()))]
     for thread in threads:
         thread.start()
-    try:
+    with contextlib.suppress(BrokenPipeError):
         for chunk in feed:
             proc.stdin.write(chunk)
-    except BrokenPipeError:
-        pass
-    try:
+    with contextlib.suppress(BrokenPipeError):
         proc.stdin.close()
-    except BrokenPipeError:
-        pass
     for thread in threads:
         thread.join(timeout)
     proc.wait(timeout)
@@ -724,8 +740,9 @@ def test_input_over_the_limit_is_not_read_into_memory():
         for _ in range(4 * limit // len(chunk)):
             yield chunk
 
-    code = PEAK_ON_EXIT + ("import pipelock_companion.krm.reader as r; r.MAX_INPUT_BYTES = r.limits.MAX_INPUT_BYTES = %d\n"
-                           "from pipelock_companion.cli import main\nmain()\n" % limit)
+    code = PEAK_ON_EXIT + ("import pipelock_companion.krm.reader as r\n"
+                           f"r.MAX_INPUT_BYTES = r.limits.MAX_INPUT_BYTES = {limit:d}\n"
+                           "from pipelock_companion.cli import main\nmain()\n")
     exit_code, peak, out = child_peak_rss([sys.executable, "-c", code], feed())
     assert exit_code == 1
     assert b"more than the limit" in out
@@ -766,7 +783,8 @@ def test_the_writer_gives_the_output_in_pieces_no_bigger_than_an_item(tmp_path):
     assert "".join(pieces) == writer.write(parsed, parsed.items, [])
     largest_item = max(i.end - i.start for i in parsed.items)
     assert max(len(p) for p in pieces) < 2 * largest_item
-    stream = reader.read("---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n" for i in range(200)))
+    stream = reader.read("---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n"
+                                      for i in range(200)))
     assert not stream.errors and len(stream.items) == 200
     pieces = list(writer.chunks(stream, stream.items, []))
     assert "".join(pieces) == writer.write(stream, stream.items, []) and len(pieces) == 200

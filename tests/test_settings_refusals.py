@@ -4,12 +4,14 @@ defaults that depend on them (images, PDB, modes)."""
 
 import pytest
 import yaml
-from conftest import AGENT_ITEM, run_function
+
 from pipelock_companion import conventions as C
 from pipelock_companion.settings import Settings, checks
 from pipelock_companion.settings import load as load_settings
 from pipelock_companion.topology import disruption_budget
 from pipelock_companion.topology.agent import Agent
+
+from conftest import AGENT_ITEM, run_function
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

@@ -6,10 +6,13 @@ import os
 
 import yaml
 
-from conftest import run_function
 from pipelock_companion.verify import netpol
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
+from conftest import run_function
+from kpt_packages import EXAMPLES, resource_list
+
+# One Deployment opted in, no function config.
+BASIC = resource_list(os.path.join(EXAMPLES, "basic-deployment"))
 
 ALLOW_ALL = """- apiVersion: networking.k8s.io/v1
   kind: NetworkPolicy
@@ -25,8 +28,7 @@ ALLOW_ALL = """- apiVersion: networking.k8s.io/v1
 
 
 def _generated():
-    with open(os.path.join(GOLDEN, "deployment", "input.yaml"), "rb") as f:
-        out, err, code = run_function(f.read())
+    out, err, code = run_function(BASIC.encode())
     assert code == 0, err
     return out.split("\nresults:\n", 1)[0] + "\n"
 
@@ -47,7 +49,7 @@ def test_verify_passes_on_the_generated_topology_and_changes_nothing():
 
 def test_verify_fails_on_a_permissive_user_policy():
     package = _generated().replace("\nitems:\n", "\nitems:\n" + ALLOW_ALL, 1)
-    out, err, code = run_function(package.encode(), ["verify"])
+    out, _, code = run_function(package.encode(), ["verify"])
     assert code == 1
     errors = [r for r in yaml.safe_load(out)["results"] if r["severity"] == "error"]
     assert errors and all(r["resourceRef"]["name"] == "allow-everything" for r in errors)
@@ -94,9 +96,7 @@ def test_a_policy_the_api_server_would_reject_is_reported():
 
 
 def _with_config(spec_yaml):
-    with open(os.path.join(GOLDEN, "deployment", "input.yaml"), encoding="utf-8") as f:
-        package = f.read()
-    return package + ("functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
+    return BASIC + ("functionConfig:\n  apiVersion: fn.pipelock.dev/v1alpha1\n  kind: CompanionProxy\n"
                       "  metadata:\n    name: open\n  spec:\n" + spec_yaml)
 
 

@@ -16,7 +16,7 @@ string, a type that is not plain data) goes to the real emitter whole
 """
 
 
-class Unusual(Exception):  # noqa: N818 - not an error: the caller writes the object the other way
+class Unusual(Exception):  # not an error: the caller writes the object the other way
     """Data this writer leaves to the real emitter."""
 
 
@@ -34,7 +34,7 @@ class BlockWriter:
         self.strings = {}  # a string value -> its text on one line, with the line break
 
     def write(self, data):
-        out = []
+        out: list = []
         try:
             if isinstance(data, dict) and data:
                 self._mapping(data, 0, out, False)

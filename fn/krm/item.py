@@ -7,6 +7,8 @@ turned into text edits of the original (`textedit`), so whatever the change
 does not touch, comments and quoting included, stays as it was.
 """
 
+import contextlib
+
 from . import textedit, yamlio
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
@@ -101,12 +103,10 @@ class Item:
         path = ann.get(PATH_ANNOTATION, ann.get(LEGACY_PATH_ANNOTATION))
         if not isinstance(path, str):
             return None
-        out = {"path": path}
+        out: dict[str, str | int] = {"path": path}
         index = ann.get(INDEX_ANNOTATION, ann.get(LEGACY_INDEX_ANNOTATION))
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             out["index"] = int(index)
-        except (TypeError, ValueError):
-            pass
         return out
 
     # -- content -----------------------------------------------------------
@@ -193,6 +193,7 @@ class Item:
     def _child_changed(self):
         """A List whose items changed: its text with theirs spliced in, the
         rest of it as it was."""
+        assert self.children is not None, "only a List's items call it"
         text = self.source[self.start:self.end]
         for child in sorted((c for c in self.children if c.new_body is not None), key=lambda c: -c.start):
             new = child.new_body

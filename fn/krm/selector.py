@@ -117,9 +117,8 @@ def matches(selector, item, default_namespace="default"):
     if namespaces and (item.namespace or default_namespace) not in namespaces:
         return False
     labels = {k: str(v) for k, v in item.labels.items()}
-    if selector.get("matchLabels") or selector.get("matchExpressions"):
-        if not matches_labels(selector, labels):
-            return False
+    if (selector.get("matchLabels") or selector.get("matchExpressions")) and not matches_labels(selector, labels):
+        return False
     annotations = selector.get("annotations") or {}
     item_annotations = item.annotations
     return all(str(item_annotations.get(k)) == v and k in item_annotations for k, v in annotations.items())

@@ -52,10 +52,7 @@ def same(a, b):
     if kind is list:
         if len(a) != len(b):
             return False
-        for x, y in zip(a, b):  # noqa: B905 - the lengths are equal
-            if not same(x, y):
-                return False
-        return True
+        return all(map(same, a, b))
     if kind is float:
         return repr(a) == repr(b)
     return a == b
@@ -72,14 +69,14 @@ def apply(text, node, old, new):
         return text, True
     if yamlio.is_plain_tree(node):
         try:
-            edits = []
+            edits: list[tuple[int, int, str]] = []
             _Differ(text, edits).diff(node, old, new, None)
             edited = _splice(text, edits)
             if _reads_as(edited, new):
                 return edited, True
         except _Unsafe:
             pass
-    rewritten = _reserialize(text, node, old, new)
+    rewritten = _reserialize(node, old, new)
     if not _reads_as(rewritten, new):  # the original nodes did not serve: from the data alone
         col = node.start_mark.column
         rewritten = " " * col + _render_block(new, col)
@@ -113,6 +110,7 @@ def with_final_break(text):
         if last is None or last.style not in ("|", ">"):
             return broken
         header = _BLOCK_HEADER.match(text, last.start_mark.index)
+        assert header is not None, "a block scalar's node starts at its header"
         indentation = "".join(c for c in header.group(1) if c.isdigit())
         stripped = text[:header.start(1)] + indentation + "-" + text[header.end(1):]
         if same(yamlio.to_data(yamlio.compose(stripped + "\n")), yamlio.to_data(node)):
@@ -161,7 +159,7 @@ def _splice_in_turn(text, ordered):
     return text
 
 
-def _reserialize(text, node, old, new):
+def _reserialize(node, old, new):
     col = node.start_mark.column
     rendered = yamlio.serialize(_build_node(node, old, new)).rstrip("\n")
     return " " * col + _indent_tail(rendered, col)
@@ -307,15 +305,15 @@ class _Differ:
                 self.delete_item(node, i)
         at, pending = 0, []
         for item in new:
-            i = old_index.get(item["name"])
-            if i is None:
+            index = old_index.get(item["name"])
+            if index is None:
                 pending.append(item)
                 continue
             if pending:
                 self.insert_items(node, at, pending)
                 pending = []
-            self.diff(node.value[i], old[i], item, None)
-            at = i + 1
+            self.diff(node.value[index], old[index], item, None)
+            at = index + 1
         if pending:
             self.insert_items(node, at if at else len(old), pending)
 

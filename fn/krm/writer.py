@@ -50,7 +50,7 @@ def _resource_list_chunks(parsed, items, results):
         yield "items: []\n"
     fc = parsed.function_config
     if fc is not None:
-        if fc.flow or fc.new_body is not None and "\n" not in fc.body():
+        if fc.flow or (fc.new_body is not None and "\n" not in fc.body()):
             yield "functionConfig: " + fc.body().strip() + "\n"
         else:
             yield "functionConfig:\n  " + _body_at(fc, 2) + "\n"

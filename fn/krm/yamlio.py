@@ -17,12 +17,18 @@ import yaml
 
 from . import emitter
 
+# For the type checker only: `typing` costs every run a few milliseconds of
+# start, and annotations of local variables are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 # Parser: the event parser the reader walks (and `compose` builds on).
 try:  # the libyaml C extension; the pure-Python classes are the fallback
     from yaml import CSafeDumper as _BaseDumper
     from yaml._yaml import CParser as Parser
 except ImportError:  # pragma: no cover - exercised only without libyaml
-    from yaml import SafeDumper as _BaseDumper
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
     from yaml.composer import Composer
     from yaml.reader import Reader
     from yaml.scanner import Scanner
@@ -86,7 +92,9 @@ class Resolver12(yaml.resolver.BaseResolver):
     libyaml's parsing of it. This one answers the same from a table by the
     first character, and has no path resolvers to descend into."""
 
-    yaml_implicit_resolvers = {}
+    # This class's own table, filled below: PyYAML keeps it on the class (its
+    # stubs declare an instance attribute, so no ClassVar).
+    yaml_implicit_resolvers: dict = {}  # noqa: RUF012
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode:
@@ -125,7 +133,7 @@ class _RedefiningComposer(yaml.composer.Composer, Parser, Resolver12):
         Resolver12.__init__(self)
 
     def compose_node(self, parent, index):
-        event = self.peek_event()
+        event: Any = self.peek_event()  # a node's first event (PyYAML's stubs: any event, or None)
         if not isinstance(event, yaml.AliasEvent) and event.anchor is not None:
             self.anchors.pop(event.anchor, None)
         return super().compose_node(parent, index)
@@ -384,7 +392,7 @@ def _merged(value, path, convert):
     """The keys a merge key brings: of one mapping, or of a list of them,
     the earlier one winning."""
     sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
-    out = {}
+    out: dict[str, Any] = {}
     for source in sources:
         if not isinstance(source, yaml.MappingNode):
             raise Unresolvable("a merge key (<<) takes a mapping or a list of mappings", path or None)
@@ -424,7 +432,7 @@ _ONLY_12 = re.compile(r"^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:
 class Dumper(_BaseDumper):
     """Block style, key order kept, strings quoted whenever any reader could re-type them."""
 
-    def ignore_aliases(self, data):
+    def ignore_aliases(self, _data):
         # Generated objects share sub-dicts (selector labels); Kubernetes
         # manifests are written out in full, never with anchors.
         return True
@@ -470,10 +478,7 @@ def _dump(data, flow=False):
 def _typed(text):
     """Whether PyYAML's resolver, or a YAML 1.2 reader, reads this plain text as
     something other than a string (then `Dumper` quotes it)."""
-    for match in _TYPED_BY_FIRST.get(text[0], ()):
-        if match(text):
-            return True
-    return False
+    return any(match(text) for match in _TYPED_BY_FIRST.get(text[0], ()))
 
 
 _TYPED_BY_FIRST = {first: tuple(regexp.match for _, regexp in resolvers)
@@ -493,5 +498,5 @@ def serialize(node):
 
 def represent(data):
     """A node tree for plain data, as `dump` would write it."""
-    dumper = Dumper(None, sort_keys=False)
+    dumper = Dumper(None, sort_keys=False)  # type: ignore[arg-type]  # representing needs no stream
     return dumper.represent_data(data)

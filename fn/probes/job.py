@@ -15,6 +15,7 @@ import os
 
 from .. import conventions as C
 from ..topology import names, tls
+from ..topology.meta import container_security
 
 DEFAULT_PROBE_IMAGE = C.DEFAULT_PROBE_IMAGE
 DEFAULT_PROBE_TIMEOUT = 5
@@ -252,13 +253,7 @@ def _probe_container(image, env):
             "requests": {"cpu": "10m", "memory": "16Mi"},
             "limits": {"cpu": "200m", "memory": "64Mi"},
         },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": container_security(),
         # A directory mount, not subPath: subPath mounts never see updates.
         "volumeMounts": [{"name": "probe-script", "mountPath": SCRIPT_DIR, "readOnly": True}],
     }

@@ -37,7 +37,7 @@ _TYPES = {
 _NUMBER = _TYPES["number"]
 
 
-class Unsupported(Exception):  # noqa: N818 - a limit of this compiler, named as such
+class Unsupported(Exception):  # a limit of this compiler, named as such
     """A schema this compiler does not compile."""
 
 

@@ -14,3 +14,19 @@ def object_meta(name, agent, role):
         meta["namespace"] = namespace
     meta["labels"] = names.common_labels(agent.proxy, role)
     return meta
+
+
+def container_security():
+    """The securityContext of the containers the function adds to a pod it
+    does not own (the trust init container) or runs alone (the probe): no
+    privileges, a read-only root, nothing but what RuntimeDefault allows.
+    No runAsUser: the pod or the image says it, and a fixed UID would get
+    the pod refused where the platform assigns them (OpenShift's restricted
+    SCC)."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }

@@ -20,6 +20,7 @@ release, so its default tag follows spec.version.
 """
 
 from .. import conventions as C
+from .meta import container_security
 
 # The init container's script: refuse a source without a certificate (a
 # wrong key name would otherwise give agents a bundle without the CA), keep
@@ -103,16 +104,8 @@ def trust_init_container(settings):
         "imagePullPolicy": "IfNotPresent",
         "command": ["sh", "-c", BUNDLE_SCRIPT],
         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "32Mi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            # No runAsUser: the image's USER (65534 in pipelock-init) applies, and
-            # a fixed UID would get the agent refused where the platform assigns
-            # them (OpenShift's restricted SCC).
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        # The image's USER (65534 in pipelock-init) applies.
+        "securityContext": container_security(),
         "volumeMounts": [
             {"name": C.CA_SOURCE_VOLUME, "mountPath": C.CA_SOURCE_DIR, "readOnly": True},
             {"name": C.TRUST_VOLUME, "mountPath": C.TRUST_DIR},

@@ -20,7 +20,8 @@ AMBIGUOUS = ["on", "off", "yes", "no", "y", "n", "NO", "True", "FALSE", "0644", 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo",
          "lima", "metrics", "gateway", "controller", "webhook", "frontend", "cache", "queue", "ledger"]
 NAMESPACES = ["default", "monitoring", "argocd", "istio-system", "shop", "agents"]
-LICENSE = ("# Copyright 2024 The Example Authors.\n#\n# Licensed under the Apache License, Version 2.0 (the \"License\");\n"
+LICENSE = ("# Copyright 2024 The Example Authors.\n#\n"
+           '# Licensed under the Apache License, Version 2.0 (the "License");\n'
            "# you may not use this file except in compliance with the License.\n\n")
 
 
@@ -79,7 +80,8 @@ class _Gen:
         out = f"metadata:\n  name: {name}{self.trailing()}\n"
         if namespace != "default" or self.chance(0.5):
             out += f"  namespace: {namespace}\n"
-        out += "  labels:\n" + "".join(f"    {k}: {self.scalar(v) if v in AMBIGUOUS else v}\n" for k, v in labels.items())
+        out += "  labels:\n" + "".join(f"    {k}: {self.scalar(v) if v in AMBIGUOUS else v}\n"
+                                        for k, v in labels.items())
         if annotations:
             out += "  annotations:\n" + "".join(f"    {k}: {v}\n" for k, v in annotations.items())
         return out
@@ -131,7 +133,7 @@ class _Gen:
         # workload as the API server would: quoted there, any style elsewhere.
         value = self.pick(AMBIGUOUS)
         value = '"' + value.replace('"', '\\"') + '"' if agent else self.scalar(value)
-        out += ("        args: [--port=8080, \"--log-level=info\"]\n        env:\n"
+        out += ('        args: [--port=8080, "--log-level=info"]\n        env:\n'
                 f"        - name: FEATURE\n          value: {value}\n")
         return out
 
@@ -141,7 +143,8 @@ class _Gen:
         words = " ".join(self.pick(WORDS) for _ in range(40))
         return (f"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
                 f"  name: {kind.lower()}s.{group}\n  annotations:\n    controller-gen.kubebuilder.io/version: v0.14.0\n"
-                f"spec:\n  group: {group}\n  names:\n    kind: {kind}\n    plural: {kind.lower()}s\n  scope: Namespaced\n"
+                f"spec:\n  group: {group}\n  names:\n    kind: {kind}\n    plural: {kind.lower()}s\n"
+                f"  scope: Namespaced\n"
                 f"  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n"
                 f"        description: {kind} is the Schema for the {kind.lower()}s API. {words}\n"
                 f"        type: object\n        properties:\n          spec:\n            description: >-\n"
@@ -156,7 +159,8 @@ class _Gen:
         tagged = f"{tag_handle}thing " if tag_handle else ""
         return (f"apiVersion: example.com/v1\nkind: {self.pick(WORDS).capitalize()}Policy\n" + self.metadata(name, ns)
                 + f"spec:\n  base: &base {{retries: 3, window: 1:20}}\n  primary:\n    <<: *base\n    window: 0644\n"
-                  f"  copy: *base\n  note: {tagged}{self.scalar(self.pick(WORDS))}\n  empty: ~\n  flags: [on, off, yes]\n")
+                  f"  copy: *base\n  note: {tagged}{self.scalar(self.pick(WORDS))}\n"
+                  "  empty: ~\n  flags: [on, off, yes]\n")
 
     def document(self, agent, tag_handle=None):
         if agent:

@@ -3,9 +3,10 @@ ways of running the function in process (a ResourceList, a plain stream)."""
 
 import io
 
-from conftest import AGENT_ITEM
 from pipelock_companion import runner
 from pipelock_companion.krm import results as R
+
+from conftest import AGENT_ITEM
 
 # The agent as a document of a stream, and as an item of a ResourceList.
 AGENT_DOC = "".join(line[2:] + "\n" for line in AGENT_ITEM.splitlines())

@@ -42,8 +42,9 @@ def assert_only_the_agents_changed(stream, out):
             end = out.find(companions, pos)
             got = out[pos:] if end < 0 else out[pos:end]
             assert end >= 0 or got == text  # nothing follows: nothing to add
-            changed = [(a, b) for a, b in zip(text.split(lb), got.split(lb)) if a != b]
-            assert len(got.split(lb)) == len(text.split(lb)) and len(changed) <= 1, (text, got)
+            assert len(got.split(lb)) == len(text.split(lb)), (text, got)
+            changed = [(a, b) for a, b in zip(text.split(lb), got.split(lb), strict=True) if a != b]
+            assert len(changed) <= 1, (text, got)
             assert all(b == a.rstrip("+") + "-" or b == a + "-" for a, b in changed), changed
             assert yaml.safe_load(got.replace(lb, "\n")) == yaml.safe_load(text.replace(lb, "\n"))
             pos += len(got)
@@ -58,7 +59,8 @@ def assert_only_the_agents_changed(stream, out):
         patched = out[pos:end]
         if "<<: *" in text:  # merge keys: written from its data (see Item.update), values kept
             old, new = (yaml.safe_load(t.replace("\r\n", "\n")) for t in (text, patched))
-            assert (new["metadata"]["name"], new["spec"]["selector"]) == (old["metadata"]["name"], old["spec"]["selector"])
+            assert new["metadata"]["name"] == old["metadata"]["name"]
+            assert new["spec"]["selector"] == old["spec"]["selector"]
             assert new["x-defaults"] == old["x-defaults"]
         else:
             assert gained_lines_only(text, patched), f"the workload lost lines:\n{text}\n--- now ---\n{patched}"
@@ -124,7 +126,7 @@ def test_a_release_package_through_kpt_fn_source_and_sink(tmp_path):
             continue
         before, after = text.split("\n---\n"), with_fn[name].split("\n---\n")
         assert len(before) == len(after)
-        for old, new in zip(before, after):
+        for old, new in zip(before, after, strict=True):
             if old != new:
                 assert 'pipelock.dev/inject: "true"' in old, f"{name}:\n{old}"
                 assert gained_lines_only(old, new) or "<<: *" in old, f"{name}:\n{old}"

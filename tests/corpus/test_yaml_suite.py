@@ -14,6 +14,7 @@ them to show it decides the same, or reads the same. Then:
   line, and the documents around it are still read.
 """
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -23,9 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
+from pipelock_companion.krm import reader, yamlio
+
 import streams
 import yaml_suite
-from pipelock_companion.krm import reader, yamlio
 
 # Where libyaml, and so the function, decides otherwise than the suite.
 # Refusing valid YAML costs an error, never a silent change; accepting
@@ -36,7 +38,7 @@ WHY = {
     "tab": "a tab where YAML 1.2 allows it as white space (separation, leading white space of block scalar "
            "content): libyaml takes a tab at the start of a line for indentation and refuses it",
     "flow": "YAML 1.2 forms of flow collections libyaml does not implement: a value right after a quoted key "
-            "(`\"a\":b`), a `:` on the line after its key, multi-line keys, keys and values left empty",
+            '(`"a":b`), a `:` on the line after its key, multi-line keys, keys and values left empty',
     "keys": "empty keys (`: a`), and explicit keys (`? `) or aliases as keys in block mappings, which libyaml "
             "does not parse",
     "anchors": "anchor and alias names with characters YAML 1.2 allows and libyaml does not (`:`, non-ASCII "
@@ -137,11 +139,9 @@ def test_kpt_decides_every_recorded_difference_as_we_do(cases):
     texts = {**{case_id: by_id[case_id].yaml for case_id in {**REFUSED_VALID, **ACCEPTED_INVALID}},
              **OWN_REFUSED_VALID}
     with ThreadPoolExecutor(4) as pool:  # kpt's start-up is most of it
-        kpt = dict(zip(texts, pool.map(kpt_source, texts.values())))
-    disagree = []
-    for case_id in sorted(REFUSED_VALID) + sorted(OWN_REFUSED_VALID):
-        if not kpt[case_id][0] and case_id not in KPT_OTHERWISE:
-            disagree.append(f"{case_id}: kpt accepts it")
+        kpt = dict(zip(texts, pool.map(kpt_source, texts.values()), strict=True))
+    disagree = [f"{case_id}: kpt accepts it" for case_id in sorted(REFUSED_VALID) + sorted(OWN_REFUSED_VALID)
+                if not kpt[case_id][0] and case_id not in KPT_OTHERWISE]
     for case_id in sorted(ACCEPTED_INVALID):
         kpt_refused, kpt_items = kpt[case_id]
         ours = [yamlio.to_data(node) for node in yaml.compose_all(texts[case_id], Loader=yaml.CSafeLoader)]
@@ -157,7 +157,7 @@ def mapping_documents(case):
     if case.fail or case.id in REFUSED_VALID:
         return None
     events = list(yaml.parse(case.yaml, Loader=yaml.CSafeLoader))
-    roots = [after for before, after in zip(events, events[1:]) if isinstance(before, yaml.DocumentStartEvent)
+    roots = [after for before, after in itertools.pairwise(events) if isinstance(before, yaml.DocumentStartEvent)
              and not (isinstance(after, yaml.ScalarEvent) and after.value == "" and after.implicit[0])]
     return len(roots) if roots and all(isinstance(root, yaml.MappingStartEvent) for root in roots) else None
 

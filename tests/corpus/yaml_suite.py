@@ -36,8 +36,8 @@ class Unavailable(Exception):
 class Case:
     __slots__ = ("id", "name", "yaml", "fail", "tags")
 
-    def __init__(self, id, name, yaml, fail, tags):
-        self.id = id
+    def __init__(self, case_id, name, yaml, fail, tags):
+        self.id = case_id
         self.name = name
         self.yaml = yaml
         self.fail = fail
@@ -89,8 +89,9 @@ def cases():
             test = json.loads(_EXPORT.search(text).group(1))
             several = len(test["cases"]) > 1
             for index, case in enumerate(test["cases"]):
+                tags = tuple(case.get("tags") or test.get("tags") or ())
                 out.append(Case(f"{test['id']}:{index}" if several else test["id"], case.get("name", test["name"]),
-                                case["yaml"], bool(case.get("fail")), tuple(case.get("tags") or test.get("tags") or ())))
+                                case["yaml"], bool(case.get("fail")), tags))
     return out
 
 

@@ -56,7 +56,8 @@ def test_an_update_edits_the_text_and_the_identity_follows():
     data = item.data
     item.update({**data, "metadata": {**data["metadata"], "labels": {"app": "agent", "managed": "yes"}}})
     assert item.labels == {"app": "agent", "managed": "yes"}
-    assert item.body().rstrip("\n") == CM.rstrip("\n").replace("labels: {app: agent}", "labels:\n    app: agent\n    managed: 'yes'")
+    expected = CM.rstrip("\n").replace("labels: {app: agent}", "labels:\n    app: agent\n    managed: 'yes'")
+    assert item.body().rstrip("\n") == expected
     assert item.data["data"] == {"on": "yes"}
 
 

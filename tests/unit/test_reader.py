@@ -86,8 +86,8 @@ _CORE_PATTERNS = [
     (yamlio.NULL, r"^(?:~|null|Null|NULL|)$"),
     (yamlio.BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$"),
     (yamlio.INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-    (yamlio.FLOAT, r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                   r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    (yamlio.FLOAT, (r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")),
 ]
 
 
@@ -166,7 +166,7 @@ def test_items_in_a_flow_sequence_are_spans_too():
 
 # --- shape errors: reported, the rest still read ---------------------------
 
-@pytest.mark.parametrize("items, expect", [
+@pytest.mark.parametrize(("items", "expect"), [
     ("items: 5\n", "items is not a list"),
     ("items: {a: b}\n", "items is not a list"),
     ("items:\n- just a string\n", "items[0] is not a mapping"),
@@ -189,7 +189,7 @@ def test_two_resource_lists_in_one_stream_are_an_error():
     assert any("holds 2 documents" in m for m in messages(parsed))
 
 
-@pytest.mark.parametrize("text, expect", [
+@pytest.mark.parametrize(("text", "expect"), [
     ("a: 1\na: 2\n", "duplicate mapping key 'a'"),
     ("metadata:\n  name: x\n  name: y\n", "duplicate mapping key 'name'"),
     ("? [a]\n: 1\n? [a]\n: 2\n", "duplicate mapping key"),
@@ -201,11 +201,12 @@ def test_duplicate_keys_are_an_error_as_kyaml_has_it(text, expect):
 def test_an_alias_may_not_reach_into_another_item():
     # kpt writes each item to its own file, where the alias would dangle:
     # that item is an error, read on its own; the other one is kept.
-    text = HEAD + "items:\n- {apiVersion: v1, kind: A, metadata: {name: &n a}}\n- {apiVersion: v1, kind: B, metadata: {name: *n}}\n"
+    text = (HEAD + "items:\n- {apiVersion: v1, kind: A, metadata: {name: &n a}}\n"
+            "- {apiVersion: v1, kind: B, metadata: {name: *n}}\n")
     parsed = reader.read(text)
     assert [i.name for i in parsed.items] == ["a"]
-    assert messages(parsed) == ["items[1] line 5: alias *n refers to no anchor before it in the same resource "
-                                "(each resource must be readable on its own)"]
+    assert messages(parsed) == [("items[1] line 5: alias *n refers to no anchor before it in the same resource "
+                                 "(each resource must be readable on its own)")]
 
 
 def test_an_alias_bomb_is_refused_and_nesting_is_bounded():
@@ -310,7 +311,8 @@ def test_a_list_among_other_documents_is_an_error_unless_the_stream_is_plain():
 
 
 def test_an_item_of_a_list_that_aliases_another_is_an_error_about_the_list():
-    text = ("apiVersion: v1\nkind: List\nmetadata: {name: l}\nitems:\n- {apiVersion: v1, kind: A, metadata: {name: &n a}}\n"
+    text = ("apiVersion: v1\nkind: List\nmetadata: {name: l}\n"
+            "items:\n- {apiVersion: v1, kind: A, metadata: {name: &n a}}\n"
             "- {apiVersion: v1, kind: B, metadata: {name: *n}}\n")
     [error] = reader.read(text, plain=True).errors
     assert "items[1]: alias *n refers to an anchor outside its resource" in error.message
@@ -344,13 +346,14 @@ items:
     assert (secret.kind, secret.name) == ("Secret", "from-a-merge")
 
 
-@pytest.mark.parametrize("value, why", [
+@pytest.mark.parametrize(("value", "why"), [
     ("!!binary /w==", "not base64 of UTF-8 text"),
     ("!!timestamp 2001-12-14", "not read the same by every tool"),
     ("!!int abc", "not an integer"),
 ])
 def test_an_identity_that_cannot_be_read_as_kustomize_reads_it_is_an_error_naming_the_item(value, why):
-    parsed = reader.read(HEAD + f"items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: x, namespace: {value}}}\n")
+    parsed = reader.read(HEAD + "items:\n- apiVersion: v1\n  kind: ConfigMap\n"
+                         f"  metadata: {{name: x, namespace: {value}}}\n")
     [error] = parsed.errors
     assert error.message.startswith("metadata.namespace: ") and why in error.message
     assert error.ref["name"] == "x" and not error.shape

@@ -1,11 +1,9 @@
 """The schema compiled ahead of time (settings/schema_valid.py) is the
 shipped schema, and says exactly what jsonschema says: valid or not, on the
-configs of the golden cases and examples, on each of them broken one field
+configs of the test cases and examples, on each of them broken one field
 at a time, and on configs generated from the schema (hypothesis)."""
 
 import copy
-import glob
-import os
 
 import jsonschema
 import yaml
@@ -14,7 +12,8 @@ from hypothesis import strategies as st
 
 from pipelock_companion.settings import schema, schema_compiler, schema_valid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import kpt_packages
+
 SCHEMA = schema.schema()
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 END = "$(?!\\n)"
@@ -32,19 +31,13 @@ def test_the_compiled_code_is_the_schema_of_today():
 
 
 def _configs():
-    """Every CompanionProxy of the golden cases and the examples."""
+    """Every CompanionProxy of the test cases and the examples."""
     found = []
-    paths = glob.glob(os.path.join(ROOT, "tests", "golden", "*", "input.yaml"))
-    paths += glob.glob(os.path.join(ROOT, "examples", "**", "*.yaml"), recursive=True)
-    for path in sorted(paths):
-        with open(path, encoding="utf-8") as f:
-            try:
-                docs = list(yaml.load_all(f, Loader=yaml.CSafeLoader))
-            except yaml.YAMLError:
-                continue
-        found += [candidate for doc in docs if isinstance(doc, dict)
-                  for candidate in (doc, doc.get("functionConfig"))
-                  if isinstance(candidate, dict) and candidate.get("kind") == "CompanionProxy"]
+    for folder in kpt_packages.packages(kpt_packages.CASES) + kpt_packages.packages(kpt_packages.EXAMPLES):
+        doc = yaml.load(kpt_packages.resource_list(folder), Loader=yaml.CSafeLoader)
+        config = doc.get("functionConfig")
+        if isinstance(config, dict) and config.get("kind") == "CompanionProxy":
+            found.append(config)
     return found
 
 

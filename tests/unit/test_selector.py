@@ -15,7 +15,7 @@ from pipelock_companion.krm.item import Item
 LABELS = {"app": "agent", "tier": "backend"}
 
 
-@pytest.mark.parametrize("raw, selected", [
+@pytest.mark.parametrize(("raw", "selected"), [
     ({}, True),                                                   # the empty selector selects everything
     ({"matchLabels": {"app": "agent"}}, True),
     ({"matchLabels": {"app": "agent", "tier": "web"}}, False),    # every label must match
@@ -31,7 +31,7 @@ def test_label_selectors(raw, selected):
     assert selector.matches_labels(raw, LABELS) is selected
 
 
-@pytest.mark.parametrize("raw, reason", [
+@pytest.mark.parametrize(("raw", "reason"), [
     ([], "must be a mapping"),
     ({"matchLabels": ["app"]}, "matchLabels must be a mapping"),
     ({"matchLabels": {"replicas": 1}}, "label keys and values must be strings"),
@@ -51,7 +51,7 @@ def workload(**metadata):
     return Item.from_data({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "agent", **metadata}})
 
 
-@pytest.mark.parametrize("sel, selected", [
+@pytest.mark.parametrize(("sel", "selected"), [
     ({}, True),
     ({"kinds": ["StatefulSet", "Deployment"]}, True),              # any entry of a list
     ({"kinds": ["StatefulSet"]}, False),

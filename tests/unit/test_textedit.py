@@ -49,7 +49,7 @@ def containers(data):
 
 
 def test_no_change_is_the_same_text():
-    assert edit(DEPLOYMENT, lambda d: None) is DEPLOYMENT
+    assert edit(DEPLOYMENT, lambda _: None) is DEPLOYMENT
 
 
 def test_a_final_line_break_keeps_the_value_of_a_block_scalar_that_ends_the_text():
@@ -85,7 +85,8 @@ def test_a_named_list_entry_is_inserted_after_its_neighbours_by_name():
 
 def test_an_entry_is_inserted_at_the_start_of_a_list():
     out = edit(DEPLOYMENT, lambda d: containers(d).insert(0, {"name": "init", "image": "i:1"}))
-    assert out == DEPLOYMENT.replace("      - name: agent", "      - name: init\n        image: i:1\n      - name: agent")
+    assert out == DEPLOYMENT.replace("      - name: agent",
+                                     "      - name: init\n        image: i:1\n      - name: agent")
 
 
 def test_a_deleted_key_or_entry_takes_its_lines_with_it():
@@ -97,7 +98,8 @@ def test_a_deleted_key_or_entry_takes_its_lines_with_it():
 
 def test_a_changed_flow_collection_is_rewritten_in_block_style():
     out = edit(DEPLOYMENT, lambda d: containers(d)[0]["env"][0].update(value="off"))
-    assert out == DEPLOYMENT.replace('        - {name: MODE, value: "on"}\n', "        - name: MODE\n          value: 'off'\n")
+    assert out == DEPLOYMENT.replace('        - {name: MODE, value: "on"}\n',
+                                     "        - name: MODE\n          value: 'off'\n")
 
 
 def test_a_new_multi_line_string_is_a_literal_block():
@@ -121,10 +123,10 @@ def test_an_item_with_merge_keys_is_written_from_its_data():
 
 def test_an_unchanged_item_with_aliases_is_not_touched():
     text = "base: &b {x: 1}\ncopy: *b # kept\n"
-    assert edit(text, lambda d: None) is text
+    assert edit(text, lambda _: None) is text
 
 
-@pytest.mark.parametrize("old, new", [
+@pytest.mark.parametrize(("old", "new"), [
     ({"a": 1}, {"a": 1}),
     ({"a": [1, {"b": None}]}, {"a": [1, {"b": None}]}),
 ])

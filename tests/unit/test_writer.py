@@ -39,7 +39,8 @@ def test_an_unchanged_resource_list_comes_back_as_it_came():
 def test_the_header_is_echoed_and_results_are_added_at_the_end():
     text = "apiVersion: v1\nkind: List\n" + ITEMS
     out = written(text, results=[Result("about b", "warning", {"kind": "Secret", "name": "b"})])
-    assert out == text + "results:\n- message: about b\n  severity: warning\n  resourceRef:\n    kind: Secret\n    name: b\n"
+    assert out == text + ("results:\n- message: about b\n  severity: warning\n"
+                          "  resourceRef:\n    kind: Secret\n    name: b\n")
 
 
 def test_a_flow_function_config_stays_on_its_line():
@@ -49,7 +50,8 @@ def test_a_flow_function_config_stays_on_its_line():
 
 def test_generated_items_follow_at_the_lists_dash():
     text = HEAD + "items:\n  - apiVersion: v1\n    kind: A\n    metadata: {name: a}\n"
-    generated = Item.from_data({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "labels": {"x": "on"}}})
+    generated = Item.from_data({"apiVersion": "v1", "kind": "Service",
+                                "metadata": {"name": "s", "labels": {"x": "on"}}})
     assert written(text, [generated]) == text + ("  - apiVersion: v1\n    kind: Service\n    metadata:\n      name: s\n"
                                                  "      labels:\n        x: 'on'\n")
 

@@ -31,7 +31,8 @@ def read(text, plain=False):
     given apart (`--config`): a `kind: List` is then a document like any
     other (its items its `children`), not a ResourceList to unwrap."""
     if not text or text.isspace():  # not text.strip(): that would copy the whole input
-        return Parsed("resourcelist", errors=[InputError("input is empty: expected a ResourceList on stdin", shape=True)])
+        empty = InputError("input is empty: expected a ResourceList on stdin", shape=True)
+        return Parsed("resourcelist", errors=[empty])
     text, line_break = line_breaks(text)
     parsed = _read(text, plain)
     parsed.line_break = line_break

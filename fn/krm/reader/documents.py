@@ -7,8 +7,14 @@ in its own anchor scope, and its functionConfig is kept beside them. In a
 plain stream a List is a document, its items its children.
 """
 
-from yaml import DocumentEndEvent, DocumentStartEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent, \
-    StreamEndEvent
+from yaml import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from ..item import Item
 from .errors import InputError
@@ -102,7 +108,8 @@ def assemble(text, docs, wrappers, errors):
     `errors`: about single items, found on the way."""
     docs = [d for d in docs if not d.is_null]
     if not docs:  # only comments, `---` or `~`: writing nothing back would empty a kpt package
-        return Parsed("resourcelist", errors=[InputError("input holds no YAML document: expected a ResourceList", shape=True)])
+        nothing = InputError("input holds no YAML document: expected a ResourceList", shape=True)
+        return Parsed("resourcelist", errors=[nothing])
     if len(docs) == 1 and docs[0].item.kind in wrappers:
         return _resource_list(text, docs[0], errors)
     errors = [

@@ -40,7 +40,8 @@ def from_yaml_error(err, text, line_offset=0):
     if problem.startswith("exceeded maximum nesting depth"):
         # libyaml's own limit (newer versions), met before ours when its
         # scanner runs ahead of the events in a flow collection
-        return InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", mark.line + 1 + line_offset if mark else None)
+        return InputError(f"nesting deeper than {limits.MAX_DEPTH} levels",
+                          mark.line + 1 + line_offset if mark else None)
     context = getattr(err, "context", None)
     message = f"malformed YAML: {problem}" + (f" ({context})" if context else "")
     return InputError(message, mark.line + 1 + line_offset if mark else None)

@@ -12,6 +12,9 @@ from ..item import Item
 from .errors import InputError
 from .spans import with_trailing_comments
 
+# PyYAML's stubs type an event's marks Optional (an event can be made by
+# hand); the parser always sets them: hence `type: ignore[union-attr]` below.
+
 LIST_KIND = "List"
 
 
@@ -31,8 +34,8 @@ def read_item(walk, first, other_key=None):
         item.is_mapping = False
         return item
     walk.count(first)
-    keys = set()
-    end = first.end_mark.index
+    keys: set[str] = set()
+    end = first.end_mark.index  # type: ignore[union-attr]
     items = None
     outer_special, walk.special = walk.special, False
     get_event = walk.parser.get_event
@@ -115,13 +118,13 @@ def read_items(walk, first):
     ([Item], where the list ends, [(index, InputError)] for each alias from
     an item to an anchor outside it)."""
     walk.count(first)
-    items = []
-    crossed = []
+    items: list[Item] = []
+    crossed: list[tuple[int, InputError]] = []
     end = first.end_mark.index
     while True:
         ev = walk.next()
         if isinstance(ev, SequenceEndEvent):
-            return items, ev.end_mark.index if first.flow_style else end, crossed
+            return items, ev.end_mark.index if first.flow_style else end, crossed  # type: ignore[union-attr]
         walk.budget.count_item(ev)
         item, crossings = walk.in_own_scope(read_item, walk, ev)
         item.end = with_trailing_comments(walk.text, item.end, item.col)

@@ -34,10 +34,11 @@ def salvage(text, error, plain=False):
 
 
 def _resource_list(lines, error, budget):
-    errors = []
+    errors: list[InputError] = []
     items = []
     function_config = None
     header = ["config.kubernetes.io/v1", "ResourceList"]
+    chunk: list[str]  # the lines of the piece being gathered
     section, chunk, chunk_start = None, [], 0
     item_count = [0]
     seen = set()
@@ -93,10 +94,11 @@ def _content(line):
 
 
 def _stream(lines, error, budget, plain):
-    errors = []
+    errors: list[InputError] = []
     items = []
+    chunk: list[str]  # the lines of the piece being gathered
     chunk, chunk_start = [], 0
-    for number, line in enumerate(lines + ["..."]):
+    for number, line in enumerate([*lines, "..."]):
         marker = _MARKER.match(line)
         if marker and (marker.group(1) == "..." or any(_content(part) and not part.startswith("%") for part in chunk)):
             if any(_content(part) for part in chunk):
@@ -139,9 +141,9 @@ def _read_piece(chunk, first_line, errors, budget, last=False, plain=False):
         return []
     for item in parsed.items:
         item.line += first_line  # lines of the input, not of the piece
-    for err in parsed.errors:  # about the item itself (its identity): it is still kept
-        err.line = err.line + first_line if err.line else first_line + 1
-        errors.append(err)
+    for item_error in parsed.errors:  # about the item itself (its identity): it is still kept
+        item_error.line = item_error.line + first_line if item_error.line else first_line + 1
+        errors.append(item_error)
     return parsed.items
 
 
@@ -151,6 +153,7 @@ def _guess_ref(chunk):
     ref = {}
     indent = None
     in_metadata = False
+    seen = set()
     for line in chunk:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -160,6 +163,9 @@ def _guess_ref(chunk):
         key, _, value = stripped.partition(":")
         value = value.split(" #", 1)[0].strip().strip("'\"")
         if level == indent:
+            if key in seen:
+                break  # a second resource run into the first: name the first
+            seen.add(key)
             in_metadata = key == "metadata"
             if key in ("apiVersion", "kind") and value:
                 ref[key] = value

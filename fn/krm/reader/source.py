@@ -1,7 +1,7 @@
 """The input text: decoded from stdin's bytes, and fed to the parser."""
 
-from .errors import InputError
 from . import limits
+from .errors import InputError
 
 
 class Oversized:

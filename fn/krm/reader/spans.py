@@ -64,7 +64,7 @@ def dash_line(text, start):
         line = text[line_start:text.find("\n", line_start)].lstrip(" ")
         if line.startswith("-"):
             rest = line[1:]
-            return line_start if not rest.strip(" \t") or rest[0] in " \t" and rest.lstrip(" \t")[0] == "#" else None
+            return line_start if not rest.strip(" \t") or (rest[0] in " \t" and rest.lstrip(" \t")[0] == "#") else None
         if line and not line.startswith("#"):
             return None
     return None

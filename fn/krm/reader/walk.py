@@ -21,9 +21,16 @@ from yaml import (
 )
 
 from .. import yamlio
-from .errors import InputError, TooMuch
 from . import limits
+from .errors import InputError, TooMuch
 from .source import Pieces
+
+TYPE_CHECKING = False  # `typing` for the type checker only: it costs every run's start
+if TYPE_CHECKING:
+    from typing import Any
+
+# PyYAML's stubs type an event's marks Optional (an event can be made by
+# hand); the parser always sets them: hence `type: ignore[union-attr]` below.
 
 
 _EXPECTING = object()  # a mapping's next event is a key
@@ -42,7 +49,8 @@ class Budget:
     def count_item(self, ev):
         self.items += 1
         if self.items > limits.MAX_ITEMS:
-            raise TooMuch(f"the input holds more than {limits.MAX_ITEMS} resources: refusing to read it", ev.start_mark.line + 1)
+            raise TooMuch(f"the input holds more than {limits.MAX_ITEMS} resources: refusing to read it",
+                          ev.start_mark.line + 1)
 
     def count_metadata(self, ev, nodes=1):
         self.metadata += nodes
@@ -107,7 +115,8 @@ class Walk:
         else:
             key = repr(self.consume(ev, depth, build=True)[0])
         if key in keys:
-            raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+            hint = " (two resources run together, with no --- between them?)" if key in ("apiVersion", "kind") else ""
+            raise InputError(f"duplicate mapping key {key!r}{hint}", ev.start_mark.line + 1)
         keys.add(key)
         return key
 
@@ -133,11 +142,12 @@ class Walk:
         anchors = self.anchors
         max_depth = limits.MAX_DEPTH - depth
         real = self.real
-        stack = []       # the enclosing collections' (start event, keys, expecting a key, real, expanded)
-        node = None      # the start event of the collection being read
-        keys = None      # its keys so far, when it is a mapping
+        stack: list = []    # the enclosing collections' (start event, keys, expecting a key, real, expanded)
+        node: Any = None    # the start event of the collection being read
+        keys: Any = None    # its keys so far, when it is a mapping
         want_key = False
-        last = None      # the last event with content: the node's text ends where it does
+        last: Any = None    # the last event with content: the node's text ends where it does
+        done: Any = None
         ev = first
         while True:
             cls = ev.__class__
@@ -215,11 +225,13 @@ class Walk:
         left = limits.MAX_METADATA_NODES - self.budget.metadata
         counted = 0
         real = self.real
-        stack = []       # the enclosing collections' (start event, data, key, real, expanded)
-        node = None      # the start event of the collection being read
-        data = None      # its data: a dict, or a list
-        key = _EXPECTING
-        last = None
+        stack: list = []  # the enclosing collections' (start event, data, key, real, expanded)
+        node: Any = None  # the start event of the collection being read
+        data: Any = None  # its data: a dict, or a list
+        key: Any = _EXPECTING
+        last: Any = None
+        done: Any = None
+        value: Any = None
         special = False  # an explicit tag, an alias or a merge key
         ev = first
         while True:
