@@ -11,6 +11,7 @@ from .. import yamlio
 from ..item import Item
 from .errors import InputError
 from .spans import with_trailing_comments
+from .walk import duplicate_key
 
 # PyYAML's stubs type an event's marks Optional (an event can be made by
 # hand); the parser always sets them: hence `type: ignore[union-attr]` below.
@@ -50,7 +51,7 @@ def read_item(walk, first, other_key=None):
             walk.real += 1
             key = ev.value
             if key in keys:
-                raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                raise duplicate_key(key, ev)
             keys.add(key)
             if key == "<<" or ev.tag is not None:
                 walk.special = True  # a merge key may bring kind or metadata; a tag may be either

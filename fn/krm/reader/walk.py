@@ -36,6 +36,14 @@ if TYPE_CHECKING:
 _EXPECTING = object()  # a mapping's next event is a key
 
 
+def duplicate_key(key, ev):
+    """The error for a key its mapping already has (kyaml refuses it too);
+    a resource's own apiVersion or kind twice is most likely two resources
+    run together."""
+    hint = " (two resources run together, with no --- between them?)" if key in ("apiVersion", "kind") else ""
+    return InputError(f"duplicate mapping key {key!r}{hint}", ev.start_mark.line + 1)
+
+
 class Budget:
     """Items and metadata nodes kept so far, over a whole input (all the
     pieces of a salvaged one too)."""
@@ -115,8 +123,7 @@ class Walk:
         else:
             key = repr(self.consume(ev, depth, build=True)[0])
         if key in keys:
-            hint = " (two resources run together, with no --- between them?)" if key in ("apiVersion", "kind") else ""
-            raise InputError(f"duplicate mapping key {key!r}{hint}", ev.start_mark.line + 1)
+            raise duplicate_key(key, ev)
         keys.add(key)
         return key
 
