@@ -164,8 +164,10 @@ CUSTOM = """\
 OTHERS = (CONFIGMAP, SERVICE, DEPLOYMENT, SECRET, CUSTOM)
 
 
-def items(n):
-    """The item texts of an n-item ResourceList: every 100th a selected agent workload."""
+def items(n, all_selected=False):
+    """The item texts of an n-item ResourceList: every 100th a selected agent
+    workload; with `all_selected`, every other Deployment (a fifth of the
+    rest) is selected too."""
     out = []
     agent = 0
     for i in range(n):
@@ -176,12 +178,13 @@ def items(n):
             continue
         template = OTHERS[i % len(OTHERS)]
         ns = NAMESPACES[(i // len(OTHERS)) % len(NAMESPACES)]
-        out.append(template.format(i=i, ns=ns, name=f"app-{i}", inject=""))
+        inject = INJECT if all_selected and template is DEPLOYMENT else ""
+        out.append(template.format(i=i, ns=ns, name=f"app-{i}", inject=inject))
     return out
 
 
-def resource_list(n):
-    return HEADER + "".join(items(n))
+def resource_list(n, all_selected=False):
+    return HEADER + "".join(items(n, all_selected))
 
 
 CONFIG = """\
@@ -203,6 +206,25 @@ def one_workload(with_config=False):
     """A ResourceList holding one agent workload (the cold-start input)."""
     text = HEADER + DEPLOYMENT.format(i=1, ns=AGENT_NAMESPACES[0], name="agent-1", inject=INJECT)
     return text + (CONFIG if with_config else "")
+
+
+# -- one workload with many containers (issue 10, item 12) ----------------------
+
+CONTAINER = """\
+        - name: c{i}
+          image: registry.example.com/agent:{i}
+          env:
+          - name: A
+            value: "x"
+"""
+
+
+def many_containers(n):
+    """A ResourceList of one agent Deployment with n containers: the patch
+    edits each of them, so its cost must grow with n, not with n x n."""
+    head = DEPLOYMENT.format(i=0, ns=AGENT_NAMESPACES[0], name="agent-0", inject=INJECT)
+    head = head[:head.index("        containers:\n") + len("        containers:\n")]
+    return HEADER + head + "".join(CONTAINER.format(i=i) for i in range(n))
 
 
 # -- the policy-heavy package (issue 17, item 2) ---------------------------------
@@ -317,11 +339,11 @@ def policy_heavy(agents=1_000, policies=1_000):
     return HEADER + "".join(out)
 
 
-if __name__ == "__main__":  # python bench/inputs.py N > rl.yaml; python bench/inputs.py --policy-heavy A P
+if __name__ == "__main__":  # python bench/inputs.py N [all] > rl.yaml; python bench/inputs.py --policy-heavy A P
     import sys
 
     if len(sys.argv) > 1 and sys.argv[1] == "--policy-heavy":
         sizes = [int(a) for a in sys.argv[2:4]]
         sys.stdout.write(policy_heavy(*sizes))
     else:
-        sys.stdout.write(resource_list(int(sys.argv[1]) if len(sys.argv) > 1 else 100))
+        sys.stdout.write(resource_list(int(sys.argv[1]) if len(sys.argv) > 1 else 100, "all" in sys.argv[2:]))

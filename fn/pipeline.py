@@ -15,9 +15,8 @@ from . import selection
 from .krm import item as item_mod
 from .krm import resid, yamlio
 from .krm import results as R
-from .probes import job as probe_job
-from .topology import ca_material, canary, cluster_dns, companions, patch, pipelock_config, rollout
-from .verify import boundary, tighten
+from .topology import canary, cluster_dns, companions, patch, pipelock_config, rollout
+from .verify import boundary
 
 GENERATE, VERIFY, PROBES = "generate", "verify", "probes"
 
@@ -115,7 +114,7 @@ def generate(state):
     for agent in state.agents:
         objects = [obj for _, obj in companions.build(agent, state.settings)]
         if state.settings.probes.enabled:
-            objects += probe_job.build(agent, state.settings)
+            objects += _probe_objects(agent, state.settings)
         if state.fmt == "resourcelist":
             _place_beside(objects, agent)
         generated += objects
@@ -230,8 +229,11 @@ def check_cluster(state):
     names, and the cluster's DNS setup (warnings)."""
     if state.agents:
         resources = state.resources
-        state.report(ca_material.check(resources, state.agents, state.settings)
-                     + cluster_dns.warnings(resources, state.settings))
+        if state.settings.tls is not None:  # imported only then: a run starts faster without it
+            from .topology import ca_material
+
+            state.report(ca_material.check(resources, state.agents, state.settings))
+        state.report(cluster_dns.warnings(resources, state.settings))
 
 
 def run_canary(state):
@@ -245,7 +247,10 @@ def run_canary(state):
 
 
 def tighten_policies(state):
-    state.report(tighten.tighten(state.resources, state.agents, state.settings))
+    if state.settings.existing_policies == "tighten":  # imported only then: a run starts faster without it
+        from .verify import tighten
+
+        state.report(tighten.tighten(state.resources, state.agents, state.settings))
 
 
 def verify_boundary(state):
@@ -306,7 +311,13 @@ def find_probe_targets(state):
 def replace_with_probes(state):
     """The output is the probe objects alone."""
     state.items = [item_mod.Item.from_data(obj) for agent in state.agents
-                   for obj in probe_job.build(agent, state.settings)]
+                   for obj in _probe_objects(agent, state.settings)]
+
+
+def _probe_objects(agent, settings):
+    from .probes import job  # imported only for probes: a run starts faster without it
+
+    return job.build(agent, settings)
 
 
 MODES = {

@@ -24,10 +24,7 @@ def _inject(item):
 
 def _named(settings, item):
     """The spec.workloads entry naming this item, or None."""
-    for ref in settings.workloads:
-        if ref.kind == item.kind and ref.name == item.name and (ref.namespace or None) == item.namespace:
-            return ref
-    return None
+    return settings.workload_named(item.kind, item.name, item.namespace)
 
 
 def select(items, settings):

@@ -132,6 +132,13 @@ class Item:
         read-only. Raises yamlio.Unresolvable (its `item` this one) for a
         value that cannot be read as kustomize reads it."""
         if self._data is None:
+            if self._node is None:  # nothing composed yet: straight from the events, when the YAML is plain
+                from .reader.walk import NOT_PLAIN, plain_data
+
+                data = plain_data(self._padded())
+                if data is not NOT_PLAIN:
+                    self._data = data
+                    return data
             try:
                 self._data = yamlio.to_data(self.node)
             except yamlio.Unresolvable as err:

@@ -13,8 +13,6 @@ so. Every result is re-read and compared with the intended data before it
 is returned.
 """
 
-import difflib
-import json
 import re
 
 import yaml
@@ -28,14 +26,46 @@ class _Unsafe(Exception):
 
 def canon(value):
     """A type-exact, order-insensitive fingerprint of plain data."""
+    import json  # here, as difflib below: most runs edit no list without names, and start faster without them
+
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def same(a, b):
+    """Whether two plain values have one fingerprint (`canon`): equal, and of
+    the same types all through (`1`, `1.0`, `True` and `"1"` differ; `0.0` and
+    `-0.0` too). Compared in place: it stops at the first difference and
+    writes nothing out, where comparing fingerprints wrote both in full."""
+    if a is b:
+        return True
+    kind = a.__class__
+    if kind is not b.__class__:
+        return False
+    if kind is dict:
+        if len(a) != len(b):
+            return False
+        for key, value in a.items():
+            other = b.get(key, _ABSENT)
+            if other is _ABSENT or not same(value, other):
+                return False
+        return True
+    if kind is list:
+        if len(a) != len(b):
+            return False
+        return all(map(same, a, b))
+    if kind is float:
+        return repr(a) == repr(b)
+    return a == b
+
+
+_ABSENT = object()
 
 
 def apply(text, node, old, new):
     """(the text holding `new`, exact) from `text` whose node tree is
     `node`: exact when it is `text` edited (its comments kept), not when it
     had to be written from its nodes."""
-    if canon(old) == canon(new):
+    if same(old, new):
         return text, True
     if yamlio.is_plain_tree(node):
         try:
@@ -54,8 +84,13 @@ def apply(text, node, old, new):
 
 
 def _reads_as(text, data):
+    from .reader.walk import NOT_PLAIN, plain_data  # here: the reader imports this module
+
+    read = plain_data(text)  # no node tree for plain YAML: the same data, for less
+    if read is not NOT_PLAIN:
+        return same(read, data)
     try:
-        return canon(yamlio.to_data(yamlio.compose(text))) == canon(data)
+        return same(yamlio.to_data(yamlio.compose(text)), data)
     except (yaml.YAMLError, yamlio.Unresolvable):
         return False
 
@@ -69,7 +104,7 @@ def with_final_break(text):
     broken = text + "\n"
     try:
         node = yamlio.compose(text)
-        if canon(yamlio.to_data(yamlio.compose(broken))) == canon(yamlio.to_data(node)):
+        if same(yamlio.to_data(yamlio.compose(broken)), yamlio.to_data(node)):
             return broken
         last = _last_scalar(node)
         if last is None or last.style not in ("|", ">"):
@@ -78,7 +113,7 @@ def with_final_break(text):
         assert header is not None, "a block scalar's node starts at its header"
         indentation = "".join(c for c in header.group(1) if c.isdigit())
         stripped = text[:header.start(1)] + indentation + "-" + text[header.end(1):]
-        if canon(yamlio.to_data(yamlio.compose(stripped + "\n"))) == canon(yamlio.to_data(node)):
+        if same(yamlio.to_data(yamlio.compose(stripped + "\n")), yamlio.to_data(node)):
             return stripped + "\n"
     except (yaml.YAMLError, yamlio.Unresolvable):
         pass
@@ -98,11 +133,28 @@ def _last_scalar(node):
 
 
 def _splice(text, edits):
-    # From the end backwards, so earlier offsets stay valid. At one offset a
-    # deletion goes before an insertion, and insertions keep the order they
-    # were recorded in (the diff records them in document order).
-    ordered = sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True)
+    """`text` with the edits made, in one pass over it: the pieces between
+    the edits and the replacements, joined once (linear in the text and
+    the edits; one slice-and-concatenate per edit would copy the text for
+    each, quadratic in a workload of many containers). At one offset the
+    insertions come first, in the order the diff recorded them (document
+    order), then what replaces the text there."""
+    ordered = sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]))
+    pieces = []
+    done = 0
     for _, (start, end, replacement) in ordered:
+        if start < done:  # overlapping edits (a key deleted where a pair is added): as they always read
+            return _splice_in_turn(text, ordered)
+        pieces.append(text[done:start])
+        pieces.append(replacement)
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _splice_in_turn(text, ordered):
+    # From the end backwards, so earlier offsets stay valid.
+    for _, (start, end, replacement) in reversed(ordered):
         text = text[:start] + replacement + text[end:]
     return text
 
@@ -115,7 +167,7 @@ def _reserialize(node, old, new):
 
 def _build_node(node, old, new):
     """A node tree for `new` that reuses the original nodes wherever unchanged."""
-    if canon(old) == canon(new):
+    if same(old, new):
         return node
     if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
         originals = {yamlio.key_text(k): (k, v) for k, v in node.value}
@@ -150,6 +202,8 @@ def _render_block(value, col):
 
 def _render_inline(value):
     if isinstance(value, str) and "\n" in value:
+        import json
+
         return json.dumps(value, ensure_ascii=False)
     return yamlio.dump(value, flow=True).rstrip("\n")
 
@@ -193,7 +247,7 @@ class _Differ:
     # -- the diff -----------------------------------------------------------
 
     def diff(self, node, old, new, key):
-        if canon(old) == canon(new):
+        if same(old, new):
             return
         if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict) \
                 and not node.flow_style and new:
@@ -223,6 +277,8 @@ class _Differ:
         if _names(old) is not None and _names(new) is not None:
             self.diff_named_sequence(node, old, new)
             return
+        import difflib
+
         matcher = difflib.SequenceMatcher(a=[canon(x) for x in old], b=[canon(x) for x in new], autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":

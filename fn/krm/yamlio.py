@@ -12,9 +12,16 @@ module gives the two views the function needs, both 1.2-correct:
 
 import binascii
 import re
-from typing import Any
 
 import yaml
+
+from . import emitter
+
+# For the type checker only: `typing` costs every run a few milliseconds of
+# start, and annotations of local variables are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Parser: the event parser the reader walks (and `compose` builds on).
 try:  # the libyaml C extension; the pure-Python classes are the fallback
@@ -42,6 +49,27 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 
+class _Lazy:
+    """A regular expression compiled when first needed, and asked only about
+    texts ending in one of `last`: the float pattern takes longer to compile
+    than most runs spend resolving floats, and `100m` or `128Mi`, which start
+    like numbers, cannot be one."""
+
+    __slots__ = ("pattern", "last", "compiled")
+
+    def __init__(self, pattern, last):
+        self.pattern = pattern
+        self.last = last
+        self.compiled = None
+
+    def match(self, text):
+        if text[-1:] not in self.last or not text:
+            return None
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern)
+        return self.compiled.match(text)
+
+
 # The YAML 1.2 core schema, https://yaml.org/spec/1.2.2/#1032-tag-resolution
 _CORE = (
     (NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN"),
@@ -49,19 +77,39 @@ _CORE = (
     (INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), "-+0123456789"),
     (
         FLOAT,
-        re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                   r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+        _Lazy(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", last="0123456789.fFnN"),
         "-+.0123456789",
     ),
 )
 
 
 class Resolver12(yaml.resolver.BaseResolver):
-    """Implicit tags by the YAML 1.2 core schema (what kyaml resolves)."""
+    """Implicit tags by the YAML 1.2 core schema (what kyaml resolves).
+
+    The composer asks for every node; BaseResolver's general answer (path
+    resolvers, wildcard resolvers, a list built per scalar) cost more than
+    libyaml's parsing of it. This one answers the same from a table by the
+    first character, and has no path resolvers to descend into."""
 
     # This class's own table, filled below: PyYAML keeps it on the class (its
     # stubs declare an instance attribute, so no ClassVar).
     yaml_implicit_resolvers: dict = {}  # noqa: RUF012
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return STR
+        return SEQ if kind is yaml.SequenceNode else MAP
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
 
 
 for _tag, _regexp, _first in _CORE:
@@ -123,16 +171,23 @@ def event_value(ev):
     """The plain-data value of a scalar event, as `scalar_value` gives a node's.
     A value that cannot be resolved reads as its text here: the reader takes
     the full path (`to_data`) for anything tagged."""
+    value = ev.value
+    if ev.tag is None and (not ev.implicit[0] or (value and value[0] not in TYPED_FIRST)):
+        return value  # quoted, or plain and no core-schema type starts so: a string (most metadata)
     if ev.implicit[0] and not ev.tag:
-        tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, (True, False))
+        tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
     elif ev.tag and ev.tag != "!":
         tag = ev.tag
     else:
         tag = STR
     try:
-        return scalar_value(yaml.ScalarNode(tag, ev.value))
+        return scalar_value(yaml.ScalarNode(tag, value))
     except Unresolvable:
-        return ev.value
+        return value
+
+
+# The first characters of the plain scalars the 1.2 core schema may type (`_CORE`).
+TYPED_FIRST = frozenset("".join(first for _, _, first in _CORE))
 
 
 def scalar_value(node):
@@ -242,15 +297,29 @@ def to_data(node, keys=None, binary_kept=()):
     """
     if node is None:  # an empty text
         return None
-    memo: dict[int, Any] = {}
+    return _Conversion(node, keys, binary_kept).convert(node, "")
 
-    def convert(n, path):
-        kept = binary_kept and path.startswith(binary_kept)
-        known = None if kept else memo.get(id(n))
+
+class _Conversion:
+    """One `to_data`: its options and the nodes converted so far. (A class, not
+    a closure that calls itself: that is a reference cycle, and it kept each
+    node tree alive until the garbage collector came by.)"""
+
+    __slots__ = ("root", "keys", "binary_kept", "memo")
+
+    def __init__(self, root, keys, binary_kept):
+        self.root = root
+        self.keys = keys
+        self.binary_kept = binary_kept
+        self.memo = {}
+
+    def convert(self, n, path):
+        kept = self.binary_kept and path.startswith(self.binary_kept)
+        known = None if kept else self.memo.get(id(n))
         if known is not None:
             return known
         try:
-            if isinstance(n, yaml.ScalarNode):
+            if n.__class__ is yaml.ScalarNode:
                 if kept and n.tag == BINARY:
                     raise Unresolvable("a !!binary value here is read as its base64 text by kustomize and "
                                        "decoded by kubectl")
@@ -260,28 +329,63 @@ def to_data(node, keys=None, binary_kept=()):
                                    f"!!{n.tag[len(_YAML_TAGS):]}")
         except Unresolvable as err:
             raise Unresolvable(err.why, path or None) from None
-        if isinstance(n, yaml.MappingNode):
-            out = memo[id(n)] = {}
+        if n.__class__ is yaml.MappingNode:
+            return self.mapping(n, path)
+        out = self.memo[id(n)] = []
+        convert = self.convert
+        out.extend(convert(v, f"{path}[{i}]") for i, v in enumerate(n.value))
+        return out
+
+    def mapping(self, n, path):
+        out = self.memo[id(n)] = {}
+        pairs = n.value
+        keys = self.keys if n is self.root else None
+        convert = self.convert
+        if not any(k.value == "<<" for k, _ in pairs):  # no merge key: every key is the mapping's own
             try:
-                own = {key_text(k) for k, _ in n.value if not is_merge_key(k)}
+                names = [k.value if k.__class__ is yaml.ScalarNode and k.tag == STR else key_text(k) for k, _ in pairs]
             except Unresolvable as err:
                 raise Unresolvable(err.why, path or None) from None
-            for k, v in n.value:
-                if is_merge_key(k):
-                    for key, value in _merged(v, path, convert).items():
-                        if key not in own and (keys is None or n is not node or key in keys):
-                            out.setdefault(key, value)
-                    continue
-                key = key_text(k)
-                if keys is None or n is not node or key in keys:
+            for key, (_, v) in zip(names, pairs):  # noqa: B905 - one name per pair
+                if keys is None or key in keys:
                     out[key] = convert(v, f"{path}.{key}" if path else key)
             return out
-        entries: list[Any] = []
-        memo[id(n)] = entries
-        entries.extend(convert(v, f"{path}[{i}]") for i, v in enumerate(n.value))
-        return entries
+        try:
+            own = {key_text(k) for k, _ in pairs if not is_merge_key(k)}
+        except Unresolvable as err:
+            raise Unresolvable(err.why, path or None) from None
+        for k, v in pairs:
+            if is_merge_key(k):
+                for key, value in _merged(v, path, convert).items():
+                    if key not in own and (keys is None or key in keys):
+                        out.setdefault(key, value)
+                continue
+            key = key_text(k)
+            if keys is None or key in keys:
+                out[key] = convert(v, f"{path}.{key}" if path else key)
+        return out
 
-    return convert(node, "")
+
+def copy_data(data, _memo=None):
+    """A deep copy of plain data (as `to_data` gives it): what `copy.deepcopy`
+    makes of it, a part shared in it (an alias) still shared in the copy,
+    without importing `copy` (and `weakref`) into every run."""
+    if data.__class__ is dict:
+        memo = {} if _memo is None else _memo
+        copied = memo.get(id(data))
+        if copied is None:
+            copied = memo[id(data)] = {}
+            for key, value in data.items():
+                copied[key] = copy_data(value, memo)
+        return copied
+    if data.__class__ is list:
+        memo = {} if _memo is None else _memo
+        copied = memo.get(id(data))
+        if copied is None:
+            copied = memo[id(data)] = []
+            copied.extend(copy_data(value, memo) for value in data)
+        return copied
+    return data  # str, int, float, bool, None: immutable
 
 
 def _merged(value, path, convert):
@@ -348,6 +452,16 @@ Dumper.add_representer(str, _represent_str)
 
 def dump(data, flow=False):
     """YAML text for plain data: one document, no document markers."""
+    if not flow:
+        try:
+            return _BLOCK.write(data)
+        except emitter.Unusual:
+            pass
+    return _dump(data, flow)
+
+
+def _dump(data, flow=False):
+    """`dump` by PyYAML's representer and libyaml's emitter."""
     text = yaml.dump(
         data,
         Dumper=Dumper,
@@ -359,6 +473,19 @@ def dump(data, flow=False):
     if text.endswith("\n...\n"):
         text = text[:-4]
     return text
+
+
+def _typed(text):
+    """Whether PyYAML's resolver, or a YAML 1.2 reader, reads this plain text as
+    something other than a string (then `Dumper` quotes it)."""
+    return any(match(text) for match in _TYPED_BY_FIRST.get(text[0], ()))
+
+
+_TYPED_BY_FIRST = {first: tuple(regexp.match for _, regexp in resolvers)
+                   for first, resolvers in Dumper.yaml_implicit_resolvers.items()}
+
+
+_BLOCK = emitter.BlockWriter(_dump, _typed)
 
 
 def serialize(node):

@@ -5,14 +5,12 @@
 the field defaults below and nowhere else.
 """
 
-from dataclasses import dataclass, field
-
 from .. import conventions as C
 from . import images
+from .record import Record, fresh
 
 
-@dataclass(frozen=True)
-class WorkloadRef:
+class WorkloadRef(Record):
     """A workload named in spec.workloads (kustomize generators see no resources)."""
 
     kind: str
@@ -23,8 +21,7 @@ class WorkloadRef:
     proxy_name: str | None = None
 
 
-@dataclass(frozen=True)
-class DestinationSpec:
+class DestinationSpec(Record):
     """An in-cluster destination the agent calls directly, not via the proxy."""
 
     name: str
@@ -34,38 +31,33 @@ class DestinationSpec:
     cidrs: tuple = ()
 
 
-@dataclass(frozen=True)
-class Dns:
+class Dns(Record):
     namespace: str = C.DEFAULT_DNS_NAMESPACE
-    pod_labels: dict = field(default_factory=lambda: dict(C.DEFAULT_DNS_POD_LABELS))
+    pod_labels: dict = fresh(lambda: dict(C.DEFAULT_DNS_POD_LABELS))
     cidrs: tuple = ()
     # The port the DNS *pods* listen on: NetworkPolicies see the port after
     # the Service's translation (OpenShift: Service 53 -> pods 5353).
     ports: tuple = (C.DNS_PORT,)
 
 
-@dataclass(frozen=True)
-class ProxyEgress:
+class ProxyEgress(Record):
     ports: tuple = C.DEFAULT_PROXY_EGRESS_PORTS
     allow_cidrs: tuple = C.EVERYWHERE_CIDRS
     deny_cidrs: tuple = C.DEFAULT_DENY_CIDRS
 
 
-@dataclass(frozen=True)
-class Scraper:
+class Scraper(Record):
     """The pods that may scrape the proxy's metrics port."""
 
     namespace: str
     pod_labels: dict
 
 
-@dataclass(frozen=True)
-class Metrics:
+class Metrics(Record):
     scraper: Scraper | None = None
 
 
-@dataclass(frozen=True)
-class PolicyRef:
+class PolicyRef(Record):
     """A policy object named in spec.unanalysedPolicies."""
 
     kind: str
@@ -80,8 +72,7 @@ class PolicyRef:
                 and (self.api_version is None or self.api_version == api_version))
 
 
-@dataclass(frozen=True)
-class Tls:
+class Tls(Record):
     # The Secret holding the CA key, and the certificate unless
     # cert_config_map names a ConfigMap for it (upstream's recipe: ConfigMap
     # `pipelock-ca` key ca.pem + Secret `pipelock-ca-key` key ca-key.pem).
@@ -106,14 +97,12 @@ class Tls:
     trust_image: str | None = None  # default: the pipelock-init image of `version`
 
 
-@dataclass(frozen=True)
-class Rollout:
+class Rollout(Record):
     depends_on: bool = False
     argo_sync_waves: bool = False
 
 
-@dataclass(frozen=True)
-class Probes:
+class Probes(Record):
     enabled: bool = False
     image: str = C.DEFAULT_PROBE_IMAGE
     external_url: str = C.DEFAULT_PROBE_URL
@@ -127,34 +116,33 @@ def _default_resources():
     return {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     mode: str = "generate"
-    selector: dict = field(default_factory=dict)  # a kpt resource selector (krm.selector)
-    exclude: dict = field(default_factory=dict)
+    selector: dict = fresh(dict)  # a kpt resource selector (krm.selector)
+    exclude: dict = fresh(dict)
     workloads: tuple = ()  # (WorkloadRef, ...)
     image: str = C.DEFAULT_IMAGE
     version: str = C.DEFAULT_PIPELOCK_VERSION
     replicas: int = 2
-    resources: dict = field(default_factory=_default_resources)
+    resources: dict = fresh(_default_resources)
     preset: str = "balanced"
     agent_identity: str | None = None
     api_allowlist: tuple = ()
     passthrough_domains: tuple = ()
     no_proxy: tuple = ()
     cluster_domain: str = C.DEFAULT_CLUSTER_DOMAIN
-    dns: Dns = field(default_factory=Dns)
-    proxy_egress: ProxyEgress = field(default_factory=ProxyEgress)
+    dns: Dns = fresh(Dns)
+    proxy_egress: ProxyEgress = fresh(ProxyEgress)
     proxy_namespace: str | None = None  # the companions' namespace; None: the workload's
-    metrics: Metrics = field(default_factory=Metrics)
+    metrics: Metrics = fresh(Metrics)
     destinations: tuple = ()  # (DestinationSpec, ...)
     tls: Tls | None = None
     existing_policies: str = "report"
     unanalysed_policies: tuple = ()  # (PolicyRef, ...)
     downloading_init_containers: str = "warn"
     legacy_sidecar: str = "warn"
-    rollout: Rollout = field(default_factory=Rollout)
-    probes: Probes = field(default_factory=Probes)
+    rollout: Rollout = fresh(Rollout)
+    probes: Probes = fresh(Probes)
     # Fail closed: a selection that matches nothing is an error unless allowed.
     allow_empty_match: bool = False
     # Where the settings came from: "CompanionProxy", "ConfigMap" or None
@@ -184,6 +172,17 @@ class Settings:
     @property
     def has_selector(self):
         return any(self.selector.values())
+
+    def workload_named(self, kind, name, namespace):
+        """The spec.workloads entry naming this workload (the first), or None.
+        Asked for every workload of the input: looked up, not searched."""
+        index = self.__dict__.get("_workloads_by_id")
+        if index is None:
+            index = {}
+            for ref in self.workloads:
+                index.setdefault((ref.kind, ref.name, ref.namespace or None), ref)
+            object.__setattr__(self, "_workloads_by_id", index)  # derived from a field: not a field itself
+        return index.get((kind, name, namespace or None))
 
     @classmethod
     def from_spec(cls, spec, source=None, ref=None):

@@ -44,9 +44,10 @@ def check(items, agents, settings):
     if tls is None:
         return []
     out = []
+    named = _by_id(items, (("Secret", tls.secret_name), ("ConfigMap", tls.cert_config_map)))
     for namespace in dict.fromkeys(a.namespace for a in agents):
-        secret = _find(items, "Secret", tls.secret_name, namespace)
-        config_map = _find(items, "ConfigMap", tls.cert_config_map, namespace) if tls.cert_config_map else None
+        secret = named.get(("Secret", tls.secret_name, namespace))
+        config_map = named.get(("ConfigMap", tls.cert_config_map, namespace)) if tls.cert_config_map else None
         key_public = cert_public = None
         cert_where = None
         if secret is not None:
@@ -167,12 +168,14 @@ def parse_certificate(text):
 
 # -- objects and PEM --------------------------------------------------------------
 
-def _find(items, kind, name, namespace):
+def _by_id(items, wanted):
+    """{(kind, name, namespace): the first v1 item of that id} for the (kind,
+    name) pairs wanted, in one pass (not one pass per agent namespace)."""
+    found: dict = {}
     for item in items:
-        if item.kind == kind and item.api_version == "v1" and item.name == name and item.namespace == namespace \
-                and item.is_mapping:
-            return item
-    return None
+        if (item.kind, item.name) in wanted and item.api_version == "v1" and item.is_mapping:
+            found.setdefault((item.kind, item.name, item.namespace), item)
+    return found
 
 
 def _value(item, key, sections, setting):

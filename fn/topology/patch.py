@@ -6,12 +6,12 @@ Pure: takes the workload's data, returns new data and findings; the caller
 turns findings into results about the item.
 """
 
-import copy
 import re
 
 from .. import conventions as C
 from .. import workloads
 from ..krm import results as R
+from ..krm import yamlio
 from . import names, tls
 
 LEGACY_CONTAINER = C.PROXY_CONTAINER
@@ -40,7 +40,7 @@ def patch(data, agent, settings):
     if problems:
         return data, [Finding(R.ERROR, f"{agent.kind} {agent.name}: {path} {problem}, as the Kubernetes API "
                               "defines it: fix the manifest", path) for path, problem in problems]
-    new = copy.deepcopy(data)
+    new = yamlio.copy_data(data)
     findings = []
     base = workloads.template_path_text(agent.kind)
     template = workloads.pod_template(new, agent.kind)

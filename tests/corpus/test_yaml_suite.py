@@ -249,3 +249,27 @@ def test_the_command_refuses_invalid_cases_in_a_plain_stream(cases, tmp_path):
     for case in cases:
         if case.fail and case.id not in set(ACCEPTED_INVALID) | COMPLETED_BY_CONTEXT:
             streams.assert_refused_in_a_stream(*streams.run_stream(embedded(case), str(config)))
+
+
+def test_data_read_straight_from_events_is_what_the_composed_tree_gives(cases):
+    # Item.data skips composing a node tree when the YAML is plain
+    # (reader.walk.plain_data): on every case libyaml parses as one
+    # document, it either declines or gives exactly (types too) what
+    # compose + to_data give.
+    from pipelock_companion.krm import textedit
+    from pipelock_companion.krm.reader import walk
+
+    straight = declined = 0
+    for case in cases:
+        for text in (case.yaml, "  " + as_entry(case.yaml)[2:]):
+            try:
+                expected = yamlio.to_data(yamlio.compose(text))
+            except (yaml.YAMLError, yamlio.Unresolvable):
+                expected = walk.NOT_PLAIN
+            got = walk.plain_data(text)
+            if got is walk.NOT_PLAIN:
+                declined += 1
+                continue
+            straight += 1
+            assert got is not walk.NOT_PLAIN and textedit.same(got, expected), (case, text, got, expected)
+    assert straight > 300 and declined > 100, (straight, declined)

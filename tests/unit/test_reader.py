@@ -6,9 +6,14 @@ where its text lies (`body()`) and the little every item needs (apiVersion,
 kind, metadata); everything else is read only when asked (`data`).
 """
 
-import pytest
+import re
 
-from pipelock_companion.krm import reader
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipelock_companion.krm import reader, yamlio
 
 HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 
@@ -63,6 +68,27 @@ def test_metadata_is_read_with_the_yaml_1_2_core_schema():
     parsed = read_ok(HEAD + "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n"
                             "    labels: {on: on, yes: yes, quoted: '0644', n: 0644, t: true}\n")
     assert parsed.items[0].labels == {"on": "on", "yes": "yes", "quoted": "0644", "n": 420, "t": True}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(st.text(alphabet="0123456789+-.eExXoOabcfFinNaAtTrRuUlLsS_~:", max_size=8),
+                 st.sampled_from(["1.", ".5", "-.5e3", "1e3", ".inf", "-.Inf", ".nan", "NaN", "100m", "128Mi", "0o17",
+                                  "0x1F", "~", "null", "True", "FALSE", "", "1_000", "2026-01-01", "1:20"])))
+def test_plain_scalars_resolve_as_the_core_schema_patterns_say(text):
+    # The resolver answers from a table by the first character and asks the
+    # float pattern only about texts that can end a float: the same tags
+    # as the patterns of the YAML 1.2 core schema asked in order.
+    expected = next((tag for tag, pattern in _CORE_PATTERNS if re.match(pattern, text)), yamlio.STR)
+    assert yamlio.Resolver12().resolve(yaml.ScalarNode, text, (True, False)) == expected
+
+
+_CORE_PATTERNS = [
+    (yamlio.NULL, r"^(?:~|null|Null|NULL|)$"),
+    (yamlio.BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    (yamlio.INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    (yamlio.FLOAT, (r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")),
+]
 
 
 def test_identity_fields_of_the_wrong_type_read_as_absent():

@@ -11,6 +11,8 @@ written from the data: values kept, comments not.
 import copy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelock_companion.krm import textedit, yamlio
 
@@ -135,3 +137,71 @@ def test_canon_is_equal_for_equal_data(old, new):
 def test_canon_tells_types_apart():
     assert textedit.canon({"a": "1"}) != textedit.canon({"a": 1})
     assert textedit.canon({"a": True}) != textedit.canon({"a": 1})
+
+
+_leaves = st.one_of(st.sampled_from([0, 1, -1, 0.0, -0.0, 1.0, float("nan"), float("inf"), True, False, None, "", "1",
+                                     "a", "true"]), st.integers(), st.text(max_size=3))
+_plain = st.recursive(_leaves, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                      st.dictionaries(st.text(max_size=2), inner, max_size=3)),
+                      max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_plain, _plain, st.booleans())
+def test_same_is_equal_fingerprints(a, b, copied):
+    # `same` stands in for comparing `canon` fingerprints, where it is cheaper.
+    b = copy.deepcopy(a) if copied else b
+    assert textedit.same(a, b) == (textedit.canon(a) == textedit.canon(b))
+
+
+class _Counted(str):
+    """Text that counts the characters copied out of it (slices) and into the
+    texts made from it (concatenations), and passes the count on to them."""
+
+    copied = 0
+
+    def __getitem__(self, key):
+        piece = str.__getitem__(self, key)
+        if not isinstance(key, slice):
+            return piece
+        _Counted.copied += len(piece)
+        return _Counted(piece)
+
+    def __add__(self, other):
+        _Counted.copied += len(self) + len(other)
+        return _Counted(str(self) + str(other))
+
+    def __radd__(self, other):
+        _Counted.copied += len(self) + len(other)
+        return _Counted(str(other) + str(self))
+
+    def read(self, size=-1):  # a text that is not exactly a str is read as a stream by the parser
+        start = getattr(self, "_at", 0)
+        self._at = len(self) if size < 0 else min(len(self), start + size)
+        return str.__getitem__(self, slice(start, self._at))
+
+
+def _characters_copied(containers):
+    text = "spec:\n  containers:\n" + "".join(
+        f"  - name: c{i}\n    image: example.com/c:{i}\n    env:\n    - name: A\n      value: x\n"
+        for i in range(containers))
+    node = yamlio.compose(text)
+    old = yamlio.to_data(node)
+    new = copy.deepcopy(old)
+    for c in new["spec"]["containers"]:  # as the workload patch does: an edit in every container
+        c["env"].append({"name": "HTTPS_PROXY", "value": "http://proxy:8888"})
+    _Counted.copied = 0
+    out, exact = textedit.apply(_Counted(text), node, old, new)
+    assert exact and yamlio.to_data(yamlio.compose(str(out))) == new
+    return _Counted.copied, len(text)
+
+
+def test_editing_is_linear_in_the_size_of_the_text():
+    # Counted, not timed (issue 10 item 12: 4,000 containers took 11 s, the
+    # text copied once per edit). Four times the containers, four times the
+    # edits and the text: at most four times the characters copied.
+    small, small_size = _characters_copied(100)
+    large, large_size = _characters_copied(400)
+    assert large_size > 3.9 * small_size
+    assert large <= 4.4 * small, (small, large)
+    assert large <= 3 * large_size  # a few passes over the text, not one per edit

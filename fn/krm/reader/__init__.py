@@ -16,7 +16,6 @@ from .documents import RESOURCE_LIST_KINDS, read_stream
 from .errors import InputError, TooMuch, from_yaml_error
 from .limits import ALIAS_RATIO, MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_INPUT_BYTES, MAX_ITEMS, MAX_METADATA_NODES
 from .parsed import Parsed
-from .salvage import looks_like_a_resource_list, salvage
 from .source import Oversized, decode, line_breaks
 
 __all__ = [
@@ -49,6 +48,8 @@ def _read(text, plain):
         error = err
     except yaml.YAMLError as err:
         error = from_yaml_error(err, text)
+    from .salvage import salvage  # only for input that does not parse: most runs never import it
+
     try:
         return salvage(text, error, plain)
     except TooMuch as err:
@@ -56,4 +57,6 @@ def _read(text, plain):
 
 
 def _refused(text, err, plain):
+    from .salvage import looks_like_a_resource_list
+
     return Parsed("resourcelist" if looks_like_a_resource_list(text, plain) else "stream", errors=[err])

@@ -11,6 +11,7 @@ from .. import yamlio
 from ..item import Item
 from .errors import InputError
 from .spans import with_trailing_comments
+from .walk import duplicate_key
 
 # PyYAML's stubs type an event's marks Optional (an event can be made by
 # hand); the parser always sets them: hence `type: ignore[union-attr]` below.
@@ -38,16 +39,27 @@ def read_item(walk, first, other_key=None):
     end = first.end_mark.index  # type: ignore[union-attr]
     items = None
     outer_special, walk.special = walk.special, False
+    get_event = walk.parser.get_event
     while True:
-        ev = walk.next()
-        if isinstance(ev, MappingEndEvent):
+        ev = get_event()
+        cls = ev.__class__
+        if cls is MappingEndEvent:
             if first.flow_style:
-                end = ev.end_mark.index  # type: ignore[union-attr]
+                end = ev.end_mark.index
             break
-        key = walk.key(ev, keys, 2)
-        if key == "<<" or not isinstance(ev, ScalarEvent) or ev.tag is not None:
-            walk.special = True  # a merge key may bring kind or metadata; an alias or tag may be either
-        value = walk.next()
+        if cls is ScalarEvent and ev.anchor is None:  # the usual key, checked here as walk.key checks it
+            walk.real += 1
+            key = ev.value
+            if key in keys:
+                raise duplicate_key(key, ev)
+            keys.add(key)
+            if key == "<<" or ev.tag is not None:
+                walk.special = True  # a merge key may bring kind or metadata; a tag may be either
+        else:
+            key = walk.key(ev, keys, 2)
+            if key == "<<" or cls is not ScalarEvent or ev.tag is not None:
+                walk.special = True  # an alias (or a collection) may be anything
+        value = get_event()
         if key == "metadata":
             meta, end = walk.consume(value, 2, build=True)
             item.metadata = meta if isinstance(meta, dict) else {}
@@ -66,7 +78,7 @@ def read_item(walk, first, other_key=None):
         else:
             if key in ("apiVersion", "kind"):
                 walk.special = True  # an alias (or a collection, which resolves to nothing)
-            end = walk.consume(value, 2)[1]
+            end = walk.skip(value, 2)
     item.end = end
     special, walk.special = walk.special, outer_special
     if special:

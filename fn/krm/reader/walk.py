@@ -7,15 +7,17 @@ alias budget.
 """
 
 from sys import intern
-from typing import Any
 
 from yaml import (
     AliasEvent,
+    DocumentEndEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
+    YAMLError,
 )
 
 from .. import yamlio
@@ -23,8 +25,23 @@ from . import limits
 from .errors import InputError, TooMuch
 from .source import Pieces
 
+TYPE_CHECKING = False  # `typing` for the type checker only: it costs every run's start
+if TYPE_CHECKING:
+    from typing import Any
+
 # PyYAML's stubs type an event's marks Optional (an event can be made by
 # hand); the parser always sets them: hence `type: ignore[union-attr]` below.
+
+
+_EXPECTING = object()  # a mapping's next event is a key
+
+
+def duplicate_key(key, ev):
+    """The error for a key its mapping already has (kyaml refuses it too);
+    a resource's own apiVersion or kind twice is most likely two resources
+    run together."""
+    hint = " (two resources run together, with no --- between them?)" if key in ("apiVersion", "kind") else ""
+    return InputError(f"duplicate mapping key {key!r}{hint}", ev.start_mark.line + 1)
 
 
 class Budget:
@@ -43,8 +60,8 @@ class Budget:
             raise TooMuch(f"the input holds more than {limits.MAX_ITEMS} resources: refusing to read it",
                           ev.start_mark.line + 1)
 
-    def count_metadata(self, ev):
-        self.metadata += 1
+    def count_metadata(self, ev, nodes=1):
+        self.metadata += nodes
         if self.metadata > limits.MAX_METADATA_NODES:
             raise TooMuch(f"the resources' metadata holds more than {limits.MAX_METADATA_NODES} nodes in all: "
                           "refusing to read it", ev.start_mark.line + 1)
@@ -106,8 +123,7 @@ class Walk:
         else:
             key = repr(self.consume(ev, depth, build=True)[0])
         if key in keys:
-            hint = " (two resources run together, with no --- between them?)" if key in ("apiVersion", "kind") else ""
-            raise InputError(f"duplicate mapping key {key!r}{hint}", ev.start_mark.line + 1)
+            raise duplicate_key(key, ev)
         keys.add(key)
         return key
 
@@ -120,93 +136,179 @@ class Walk:
         Data built here is YAML 1.2 core schema only: anything that needs
         more (an alias, a merge key, an explicit tag) sets `special`.
         """
-        if isinstance(first, ScalarEvent):
-            self.count(first)
-            if build:
-                self.budget.count_metadata(first)
-                if first.tag is not None:
-                    self.special = True
-            return (yamlio.event_value(first) if build else None), self.scalar_end(first)
-        if isinstance(first, AliasEvent):
-            self.alias(first)
-            self.special = self.special or build
-            return None, first.end_mark.index  # type: ignore[union-attr]
-        # frame: [event, data, keys or None, pending key, expecting key, size]
-        stack: list[list[Any]] = []
-        end = first.end_mark.index
+        if build:
+            return self._build(first, depth)
+        return None, self.skip(first, depth)
+
+    def skip(self, first, depth):
+        """Where one node's content ends, its events consumed with the least
+        work each: most of an input is nodes nobody reads, and the event scan
+        is what reading costs. Still counted and checked: nodes, anchors and
+        aliases, nesting, duplicate keys."""
+        get_event = self.parser.get_event
+        anchors = self.anchors
+        max_depth = limits.MAX_DEPTH - depth
+        real = self.real
+        stack: list = []    # the enclosing collections' (start event, keys, expecting a key, real, expanded)
+        node: Any = None    # the start event of the collection being read
+        keys: Any = None    # its keys so far, when it is a mapping
+        want_key = False
+        last: Any = None    # the last event with content: the node's text ends where it does
+        done: Any = None
         ev = first
-        result = None
         while True:
-            if isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
-                self.real += 1
-                if depth + len(stack) > limits.MAX_DEPTH:
-                    line = ev.start_mark.line + 1  # type: ignore[union-attr]
-                    raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", line)
-                is_map = isinstance(ev, MappingStartEvent)
-                if build:
-                    self.budget.count_metadata(ev)
-                    if ev.tag is not None:
-                        self.special = True
-                data: Any = ({} if is_map else []) if build else None
-                stack.append([ev, data, set() if is_map else None, None, is_map, 1])
-                end = ev.end_mark.index  # type: ignore[union-attr]
-            else:
-                if isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
-                    frame = stack.pop()
-                    if frame[0].flow_style:
-                        end = ev.end_mark.index  # type: ignore[union-attr]
-                    value, size = frame[1], frame[5]
-                    node_start = frame[0].start_mark.index
-                    if frame[0].anchor is not None:
-                        self.anchors[frame[0].anchor] = size
-                elif isinstance(ev, ScalarEvent):
-                    self.real += 1
-                    end = self.scalar_end(ev)
-                    value, size = None, 1
-                    if build:
-                        self.budget.count_metadata(ev)
-                        value = yamlio.event_value(ev)
-                        if ev.tag is not None:
-                            self.special = True
-                    if ev.anchor is not None:
-                        self.anchors[ev.anchor] = 1
-                elif isinstance(ev, AliasEvent):
-                    end = ev.end_mark.index  # type: ignore[union-attr]
-                    size = self.alias(ev)
-                    value = None
-                    node_start = ev.start_mark.index  # type: ignore[union-attr]
-                    self.special = self.special or build
-                else:  # pragma: no cover - libyaml guarantees the event grammar
-                    raise InputError("malformed YAML node")
-                if not stack:
-                    result = value
+            cls = ev.__class__
+            if cls is ScalarEvent:  # most events: taken care of here and now
+                real += 1
+                if ev.anchor is not None:
+                    anchors[ev.anchor] = 1
+                last = ev
+                if want_key:
+                    key = ev.value
+                    if key in keys:
+                        raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                    keys.add(key)
+                    want_key = False
+                elif keys is not None:
+                    want_key = True
+                elif node is None:  # the node was this scalar
                     break
-                parent = stack[-1]
-                parent[5] += size
-                if parent[2] is not None:  # mapping
-                    if parent[4]:
-                        # interned: every item's metadata repeats the same keys
-                        if isinstance(ev, ScalarEvent):
-                            key = intern(ev.value)
-                        elif build:
-                            key = repr(value)
-                        else:  # a collection or an alias as key, not built: known by its text
-                            key = "? " + self.text[node_start:end]
-                        if key in parent[2]:
-                            raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
-                        if build and key == "<<":
-                            self.special = True
-                        parent[2].add(key)
-                        parent[3] = key
-                        parent[4] = False
-                    else:
-                        if build:
-                            parent[1][parent[3]] = value
-                        parent[4] = True
-                elif build:
-                    parent[1].append(value)
-            ev = self.next()
-        return result, end
+                ev = get_event()
+                continue
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                real += 1
+                if len(stack) > max_depth:
+                    raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", ev.start_mark.line + 1)
+                stack.append((node, keys, want_key, real - 1, self.expanded))
+                node = ev
+                if cls is MappingStartEvent:
+                    keys, want_key = set(), True
+                else:
+                    keys, want_key = None, False
+                ev = get_event()
+                continue
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
+                done = node
+                if done.flow_style:
+                    last = ev
+                node, keys, want_key, real_before, expanded_before = stack.pop()
+                if done.anchor is not None:
+                    anchors[done.anchor] = real - real_before + self.expanded - expanded_before
+            elif cls is AliasEvent:
+                self.real = real
+                self.alias(ev)
+                last = done = ev
+            else:  # pragma: no cover - libyaml guarantees the event grammar
+                raise InputError("malformed YAML node")
+            if node is None:
+                break
+            if want_key:
+                # a collection or an alias as key, not built: known by its text
+                key = "? " + self.text[done.start_mark.index:self._end(last)]
+                if key in keys:
+                    raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                keys.add(key)
+                want_key = False
+            elif keys is not None:
+                want_key = True
+            ev = get_event()
+        self.real = real
+        return self._end(last)
+
+    def _end(self, ev):
+        """Where the text of a node ends whose last event with content is `ev`."""
+        if ev.__class__ is ScalarEvent:
+            return self.scalar_end(ev)
+        return ev.end_mark.index
+
+    def _build(self, first, depth):
+        """(the node's data, where its content ends), read as `skip` reads
+        it, every node counted against the metadata budget."""
+        get_event = self.parser.get_event
+        anchors = self.anchors
+        value_of, typed_first = yamlio.event_value, yamlio.TYPED_FIRST
+        max_depth = limits.MAX_DEPTH - depth
+        # counted here, and settled with the budget when it runs out or the node ends
+        left = limits.MAX_METADATA_NODES - self.budget.metadata
+        counted = 0
+        real = self.real
+        stack: list = []  # the enclosing collections' (start event, data, key, real, expanded)
+        node: Any = None  # the start event of the collection being read
+        data: Any = None  # its data: a dict, or a list
+        key: Any = _EXPECTING
+        last: Any = None
+        done: Any = None
+        value: Any = None
+        special = False  # an explicit tag, an alias or a merge key
+        ev = first
+        while True:
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                real += 1
+                counted += 1
+                if counted > left:
+                    self.budget.count_metadata(ev, counted)
+                value = ev.value
+                if ev.tag is not None:
+                    special = True
+                    value = value_of(ev)
+                elif ev.implicit[0] and (not value or value[0] in typed_first):  # else a string as it stands
+                    value = value_of(ev)
+                if ev.anchor is not None:
+                    anchors[ev.anchor] = 1
+                last = done = ev
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                real += 1
+                if len(stack) > max_depth:
+                    raise InputError(f"nesting deeper than {limits.MAX_DEPTH} levels", ev.start_mark.line + 1)
+                counted += 1
+                if counted > left:
+                    self.budget.count_metadata(ev, counted)
+                if ev.tag is not None:
+                    special = True
+                stack.append((node, data, key, real - 1, self.expanded))
+                node = ev
+                if cls is MappingStartEvent:
+                    data, key = {}, _EXPECTING
+                else:
+                    data, key = [], None
+                ev = get_event()
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                done, value = node, data
+                if done.flow_style:
+                    last = ev
+                node, data, key, real_before, expanded_before = stack.pop()
+                if done.anchor is not None:
+                    anchors[done.anchor] = real - real_before + self.expanded - expanded_before
+            elif cls is AliasEvent:
+                self.real = real
+                self.alias(ev)
+                special = True
+                last = done = ev
+                value = None
+            else:  # pragma: no cover - libyaml guarantees the event grammar
+                raise InputError("malformed YAML node")
+            if node is None:
+                break
+            if key is None:
+                data.append(value)
+            elif key is _EXPECTING:
+                # interned: every item's metadata repeats the same keys
+                key = intern(ev.value) if done is ev and cls is ScalarEvent else repr(value)
+                if key in data:
+                    raise InputError(f"duplicate mapping key {key!r}", ev.start_mark.line + 1)
+                if key == "<<":
+                    special = True
+            else:
+                data[key] = value
+                key = _EXPECTING
+            ev = get_event()
+        self.real = real
+        self.budget.metadata += counted
+        if special:
+            self.special = True
+        return value, self._end(last)
 
     def scalar_end(self, ev):
         if ev.style in ("|", ">"):
@@ -241,3 +343,25 @@ class Walk:
                 ev.start_mark.line + 1,
             )
         return size
+
+
+NOT_PLAIN = object()
+
+
+def plain_data(text):
+    """The data of a one-document text, built straight from its events as
+    the reader builds metadata, when its YAML is plain (no alias, merge key
+    or tag, nothing the reader refuses): what `yamlio.to_data` makes of its
+    composed node tree, without composing one. NOT_PLAIN otherwise, for the
+    full path to read (and to say what is wrong)."""
+    walk = Walk(text)
+    try:
+        walk.next()  # StreamStart
+        walk.next()  # DocumentStart
+        data, _ = walk.consume(walk.next(), 1, build=True)
+        if walk.special or walk.next().__class__ is not DocumentEndEvent or \
+                walk.next().__class__ is not StreamEndEvent:
+            return NOT_PLAIN
+    except (InputError, YAMLError):
+        return NOT_PLAIN
+    return data
