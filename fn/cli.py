@@ -68,22 +68,39 @@ def main(argv=None):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = 1
+    except OSError as error:
+        # The output could not be written (a full disk, a closed pipe's
+        # kin): one line saying so, never a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        _say(sys.stderr, f"pipelock-companion: cannot write the output: {error.strerror or error}\n")
+        code = 1
     # Everything is written: end without the interpreter's teardown, which
     # frees every object one by one (a fifth of a one-workload run's start,
     # more after a large input). Exit handlers still run (a caller's, or a
     # test's that reads the peak memory on the way out), and what they write
     # is flushed.
     atexit._run_exitfuncs()
-    _flush(sys.stdout)
+    if not _flush(sys.stdout) and code == 0:
+        code = 1  # what an exit handler wrote was lost: not a success
     _flush(sys.stderr)
     os._exit(code)
+
+
+def _say(stream, text):
+    """Whether the text could be written."""
+    try:
+        stream.write(text)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _flush(stream):
     """Whether what was written reached the stream's reader."""
     try:
         stream.flush()
-    except (BrokenPipeError, ValueError):  # the reader went away, or the stream is closed
+    except (OSError, ValueError):  # the reader went away, the disk is full, or the stream is closed
         return False
     return True
 

@@ -100,6 +100,15 @@ def test_a_closed_stdout_ends_quietly():
     assert b"Traceback" not in proc.stderr and b"BrokenPipe" not in proc.stderr, proc.stderr[-2000:]
 
 
+def test_an_unwritable_stdout_is_one_line_and_exit_1():
+    """A full disk: one line on stderr, exit 1, no traceback."""
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([function_command()], input=RESOURCE_LIST, stdout=full,
+                              stderr=subprocess.PIPE, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr == b"pipelock-companion: cannot write the output: No space left on device\n"
+
+
 def test_verify_and_probes_read_a_resource_list_too():
     out, err, code = run(["probes"], RESOURCE_LIST)
     assert code == 0, err

@@ -38,3 +38,20 @@ def test_mypy():
 def test_import_layers():
     code, output = _run(_tool("lint-imports"), "--no-cache")
     assert code == 0, output
+
+
+def test_mypy_checks_settings_constructions(tmp_path):
+    # The settings are records, not dataclasses (start-up time); to mypy they
+    # must still be frozen dataclasses, or a wrong field would pass unseen.
+    snippet = tmp_path / "wrong_settings.py"
+    snippet.write_text(
+        "from fn.settings.model import Dns, WorkloadRef\n"
+        "Dns(namespace=3)\n"
+        "WorkloadRef(kind='Deployment')\n"
+        "Dns().namespace = 'x'\n"
+    )
+    code, output = _run(_tool("mypy"), "--no-incremental", "--config-file", "pyproject.toml", str(snippet))
+    assert code == 1, output
+    assert 'Argument "namespace" to "Dns" has incompatible type "int"' in output
+    assert 'Missing positional arguments "name", "pod_labels" in call to "WorkloadRef"' in output
+    assert "is read-only" in output

@@ -33,7 +33,7 @@ class DestinationSpec(Record):
 
 class Dns(Record):
     namespace: str = C.DEFAULT_DNS_NAMESPACE
-    pod_labels: dict = fresh(lambda: dict(C.DEFAULT_DNS_POD_LABELS))
+    pod_labels: dict = fresh(factory=lambda: dict(C.DEFAULT_DNS_POD_LABELS))
     cidrs: tuple = ()
     # The port the DNS *pods* listen on: NetworkPolicies see the port after
     # the Service's translation (OpenShift: Service 53 -> pods 5353).
@@ -118,31 +118,31 @@ def _default_resources():
 
 class Settings(Record):
     mode: str = "generate"
-    selector: dict = fresh(dict)  # a kpt resource selector (krm.selector)
-    exclude: dict = fresh(dict)
+    selector: dict = fresh(factory=dict)  # a kpt resource selector (krm.selector)
+    exclude: dict = fresh(factory=dict)
     workloads: tuple = ()  # (WorkloadRef, ...)
     image: str = C.DEFAULT_IMAGE
     version: str = C.DEFAULT_PIPELOCK_VERSION
     replicas: int = 2
-    resources: dict = fresh(_default_resources)
+    resources: dict = fresh(factory=_default_resources)
     preset: str = "balanced"
     agent_identity: str | None = None
     api_allowlist: tuple = ()
     passthrough_domains: tuple = ()
     no_proxy: tuple = ()
     cluster_domain: str = C.DEFAULT_CLUSTER_DOMAIN
-    dns: Dns = fresh(Dns)
-    proxy_egress: ProxyEgress = fresh(ProxyEgress)
+    dns: Dns = fresh(factory=Dns)
+    proxy_egress: ProxyEgress = fresh(factory=ProxyEgress)
     proxy_namespace: str | None = None  # the companions' namespace; None: the workload's
-    metrics: Metrics = fresh(Metrics)
+    metrics: Metrics = fresh(factory=Metrics)
     destinations: tuple = ()  # (DestinationSpec, ...)
     tls: Tls | None = None
     existing_policies: str = "report"
     unanalysed_policies: tuple = ()  # (PolicyRef, ...)
     downloading_init_containers: str = "warn"
     legacy_sidecar: str = "warn"
-    rollout: Rollout = fresh(Rollout)
-    probes: Probes = fresh(Probes)
+    rollout: Rollout = fresh(factory=Rollout)
+    probes: Probes = fresh(factory=Probes)
     # Fail closed: a selection that matches nothing is an error unless allowed.
     allow_empty_match: bool = False
     # Where the settings came from: "CompanionProxy", "ConfigMap" or None

@@ -5,7 +5,20 @@ What the settings used of `dataclasses` (keyword construction, defaults,
 frozen, equality, a readable repr), without its import: dataclasses pulls
 in `inspect` (ast, dis, tokenize, ...) and compiles code for each class,
 about a fifth of the function's start-up beside `import yaml`.
+
+To the type checker a Record *is* a frozen dataclass (PEP 681's
+`dataclass_transform`, seen only when type checking), so every
+construction is checked against the fields as a dataclass's would be.
 """
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_options):
+        return lambda cls: cls
+
 
 class _Fresh:
     """A default made anew for each record (a dict must not be shared)."""
@@ -16,12 +29,14 @@ class _Fresh:
         self.make = make
 
 
-def fresh(make):
-    """The default `make()`, called for each record that does not give one.
+def fresh(*, factory):
+    """The default `factory()`, called for each record that does not give
+    one (PEP 681's field specifier, as `field(default_factory=...)`).
     (Untyped on purpose: to a type checker it stands for any default.)"""
-    return _Fresh(make)
+    return _Fresh(factory)
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(fresh,))
 class Record:
     """A frozen record. Subclasses declare fields as annotated class
     attributes; one without a value is required. Values are given by
