@@ -11,8 +11,7 @@ To the type checker a Record *is* a frozen dataclass (PEP 681's
 construction is checked against the fields as a dataclass's would be.
 """
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # `typing` for the type checker only: it costs every run's start
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
 else:
