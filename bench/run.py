@@ -5,6 +5,7 @@
     python bench/run.py --large          # also 100,000 items (96 MiB): about 8 minutes more
     python bench/run.py --quick          # fewer repetitions; 100 and 1,000 items only
     python bench/run.py --policy-heavy   # only the 1,000 agents x 1,000 policies figure
+    python bench/run.py --cold           # only the cold-start figures
 
 Not a test: it prints figures, ratios and PASS/FAIL per target, and always
 exits 0. Every figure is a separate process, as kpt runs the function;
@@ -368,6 +369,7 @@ def main(argv=None):
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="comma-separated item counts")
     parser.add_argument("--policy-heavy", action="store_true",
                         help="only the figure for 1,000 agents and 1,000 user policies in one namespace")
+    parser.add_argument("--cold", action="store_true", help="only the cold-start figures")
     args = parser.parse_args(argv)
     sizes = args.sizes or ((100, 1_000) if args.quick else SIZES + ((LARGE,) if args.large else ()))
     reps = (lambda _: 3) if args.quick else (lambda n: REPS.get(n, 3))
@@ -380,6 +382,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="pipelock-bench-") as tmp:
         if args.policy_heavy:
             policy_heavy(tmp, 3, report)
+        elif args.cold:
+            cold_start(tmp, COLD_REPS, report)
         else:
             bare = cold_start(tmp, 5 if args.quick else COLD_REPS, report)
             scale(tmp, sizes, reps, bare, report)

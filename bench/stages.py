@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from pipelock_companion import pipeline, runner, settings
+from pipelock_companion import cli, pipeline, runner, settings
 from pipelock_companion.krm import reader
 from pipelock_companion.verify import kinds
 
@@ -48,7 +48,7 @@ def main():
     kinds.compile_items = _compile_items
     reader.read = _timed("read", reader.read)
     settings.load = _timed("settings", settings.load)
-    gc.set_threshold(runner.GC_THRESHOLD, 10, 10)  # as runner.run_stdio sets it
+    gc.set_threshold(cli.GC_THRESHOLD, 10, 10)  # as cli.main sets it
     data = sys.stdin.buffer.read()
     start = time.process_time()
     pieces, results, _ = runner.process_text(data.decode("utf-8"))

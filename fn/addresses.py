@@ -11,7 +11,6 @@ Pure functions over `ipaddress` values.
 
 import functools
 import ipaddress
-import re
 
 from . import conventions as C
 
@@ -20,7 +19,6 @@ EMBEDDINGS = tuple((ipaddress.IPv6Network(prefix), offset) for prefix, offset in
 UNPLACED = tuple(ipaddress.IPv6Network(prefix) for prefix in C.IPV4_UNPLACED_EMBEDDINGS)
 EVERYWHERE = (ipaddress.IPv4Network("0.0.0.0/0"), ipaddress.IPv6Network("::/0"))
 
-_DIGITS = re.compile(r"^[0-9]+$")
 
 
 def parse_network(text):
@@ -41,7 +39,7 @@ def _parse_network(text):
     if text.count("/") != 1:
         return None, None
     address, prefix = text.strip().split("/")
-    if not _DIGITS.match(prefix) or len(prefix) > 4:
+    if not _digits(prefix) or len(prefix) > 4:
         return None, None
     canonical = _sloppy_address(address)
     if canonical is None:
@@ -55,13 +53,19 @@ def _parse_network(text):
     return network, _note(text.strip(), network, leading_zeros or host_bits)
 
 
+def _digits(text):
+    """Whether the text is ASCII digits only (not `str.isdigit`'s `²`; no
+    regular expression to compile at every start)."""
+    return text.isascii() and text.isdigit()
+
+
 def _sloppy_address(text):
     """The address with leading zeros dropped from its dotted-quad part."""
     head, sep, quad = text.rpartition(":") if ":" in text else ("", "", text)
     if "." not in quad:
         return text if sep else None
     octets = quad.split(".")
-    if len(octets) != 4 or not all(_DIGITS.match(o) and len(o) <= 3 for o in octets):
+    if len(octets) != 4 or not all(_digits(o) and len(o) <= 3 for o in octets):
         return None
     return head + sep + ".".join(str(int(o)) for o in octets)
 

@@ -15,7 +15,6 @@ output in the shape the input came in:
 Whatever happens inside, the caller gets results, never a traceback.
 """
 
-import gc
 import os
 
 from . import pipeline, settings
@@ -23,7 +22,6 @@ from .krm import reader, writer
 from .krm import results as R
 
 EXIT_OK, EXIT_ERROR = 0, 1
-GC_THRESHOLD = 10_000  # allocations between two collections of the youngest objects
 
 
 def process(data, config_text=None, mode=None, config_problem=None):
@@ -189,11 +187,6 @@ def read_config_file(path):
 
 def run_stdio(stdin, stdout, stderr, config_path=None, mode=None):
     """Run over binary stdin and text stdout/stderr; returns the exit code."""
-    # A run keeps what it reads to the end and makes little cyclic garbage,
-    # but allocates node trees by the hundred thousand: at the default
-    # threshold (700) the collector walked the live objects again and again,
-    # a quarter of a run with thousands of agents.
-    gc.set_threshold(GC_THRESHOLD, 10, 10)
     text = _decoded(_read_limited(stdin, reader.limits.MAX_INPUT_BYTES))  # the bytes are let go here
     config_text = problem = None
     if config_path is not None:

@@ -109,7 +109,7 @@ def with_final_break(text):
         last = _last_scalar(node)
         if last is None or last.style not in ("|", ">"):
             return broken
-        header = _BLOCK_HEADER.match(text, last.start_mark.index)
+        header = re.compile(_BLOCK_HEADER).match(text, last.start_mark.index)
         assert header is not None, "a block scalar's node starts at its header"
         indentation = "".join(c for c in header.group(1) if c.isdigit())
         stripped = text[:header.start(1)] + indentation + "-" + text[header.end(1):]
@@ -122,7 +122,7 @@ def with_final_break(text):
 
 # A block scalar's header: `|` or `>`, then an indentation indicator and a
 # chomping indicator, in either order.
-_BLOCK_HEADER = re.compile(r"[|>]([1-9+-]{0,2})")
+_BLOCK_HEADER = r"[|>]([1-9+-]{0,2})"  # compiled (and cached by re) when a block scalar is edited
 
 
 def _last_scalar(node):

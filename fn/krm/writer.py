@@ -15,7 +15,7 @@ import re
 from . import yamlio
 from .reader.spans import dash_line, head_start
 
-_COMMENT_GAP = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+_COMMENT_GAP = r"(?:[ \t]*(?:#[^\n]*)?\n)*"  # compiled (and cached by re) when first needed
 
 
 def write(parsed, items, results):
@@ -69,7 +69,7 @@ def _entry(previous, item, prefix):
         gap = source[head_start(source, dash):dash]
     else:
         gap = source[source.find("\n", previous.end) + 1:dash]
-        if _COMMENT_GAP.fullmatch(gap) is None:
+        if re.fullmatch(_COMMENT_GAP, gap) is None:
             gap = ""
     return gap + source[dash:item.start] + item.closed_body()
 
@@ -84,7 +84,7 @@ def _head_comments(previous, item):
         gap = source[head_start(source, line_start):line_start]
     else:
         gap = source[source.find("\n", previous.end) + 1:line_start]
-    if "#" not in gap or _COMMENT_GAP.fullmatch(gap) is None:
+    if "#" not in gap or re.fullmatch(_COMMENT_GAP, gap) is None:
         return ""
     return "".join(line.strip() + "\n" for line in gap.split("\n") if line.strip())
 

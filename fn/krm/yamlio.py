@@ -426,7 +426,8 @@ def is_plain_tree(node):
 # --- writing ---------------------------------------------------------------
 
 # Strings a YAML 1.2 reader would re-type but PyYAML's 1.1 resolver does not.
-_ONLY_12 = re.compile(r"^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_ONLY_12 = _Lazy(r"^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+                 last="0123456789abcdefABCDEFnN")  # the real emitter's, which most runs never use
 
 
 class Dumper(_BaseDumper):

@@ -15,8 +15,9 @@ from ..krm import yamlio
 from . import names, tls
 
 LEGACY_CONTAINER = C.PROXY_CONTAINER
-_DOWNLOAD = re.compile(r"\b(?:wget|curl)\b[^\n]*?\bhttps?://\S+")
-_LOOPBACK_PROXY = re.compile(r"^https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?/?$")
+# Compiled (and cached by re) when a workload has a command or a proxy variable.
+_DOWNLOAD = r"\b(?:wget|curl)\b[^\n]*?\bhttps?://\S+"
+_LOOPBACK_PROXY = r"^https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?/?$"
 
 
 class Finding:
@@ -150,7 +151,7 @@ def _set_env(container, desired, path, replace_loopback):
         if "valueFrom" not in entry and entry.get("value") == value:
             continue
         current = entry.get("value")
-        loopback = isinstance(current, str) and _LOOPBACK_PROXY.match(current)
+        loopback = isinstance(current, str) and re.match(_LOOPBACK_PROXY, current)
         if replace_loopback and "valueFrom" not in entry and loopback:
             entry["value"] = value
             findings.append(Finding(
@@ -209,7 +210,7 @@ def _check_download(container, path, settings):
     image = str(container.get("image", "")).rsplit("/", 1)[-1]
     if image.startswith(("curl", "wget")):
         text = f"{image.split(':')[0]} {text}"  # the image's entrypoint is the downloader
-    match = _DOWNLOAD.search(text)
+    match = re.search(_DOWNLOAD, text)
     if not match:
         return []
     name = container.get("name")

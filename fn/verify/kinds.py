@@ -22,22 +22,21 @@ direction, on a Policy that may select the pods it may select. The caller
 reports each refusal whose policy may select a guarded pod.
 """
 
-from collections.abc import Callable
-
-from . import admin, calico, cilium, netpol
-from .kinds_common import Builder
+from . import netpol
 
 NETWORKING = "networking.k8s.io"
-# Each: compile_policy(data, kind, position, problems, context) -> [Policy]
-_COMPILERS: dict[tuple[str, str], Callable[..., list]] = {
-    ("projectcalico.org", "NetworkPolicy"): calico.compile_policy,
-    ("projectcalico.org", "GlobalNetworkPolicy"): calico.compile_policy,
-    ("crd.projectcalico.org", "NetworkPolicy"): calico.compile_policy,
-    ("crd.projectcalico.org", "GlobalNetworkPolicy"): calico.compile_policy,
-    ("cilium.io", "CiliumNetworkPolicy"): cilium.compile_policy,
-    ("cilium.io", "CiliumClusterwideNetworkPolicy"): cilium.compile_policy,
-    ("policy.networking.k8s.io", "AdminNetworkPolicy"): admin.compile_policy,
-    ("policy.networking.k8s.io", "ClusterNetworkPolicy"): admin.compile_policy,
+# The module whose compile_policy(data, kind, position, problems, context)
+# -> [Policy] reads each kind. Imported when a package has such a policy:
+# most have none, and every run would pay for their code at start.
+_COMPILERS: dict[tuple[str, str], str] = {
+    ("projectcalico.org", "NetworkPolicy"): "calico",
+    ("projectcalico.org", "GlobalNetworkPolicy"): "calico",
+    ("crd.projectcalico.org", "NetworkPolicy"): "calico",
+    ("crd.projectcalico.org", "GlobalNetworkPolicy"): "calico",
+    ("cilium.io", "CiliumNetworkPolicy"): "cilium",
+    ("cilium.io", "CiliumClusterwideNetworkPolicy"): "cilium",
+    ("policy.networking.k8s.io", "AdminNetworkPolicy"): "admin",
+    ("policy.networking.k8s.io", "ClusterNetworkPolicy"): "admin",
 }
 # Kinds that cannot open a direction a NetworkPolicy isolates (they are
 # consulted only for traffic no NetworkPolicy decides), or are not enforced.
@@ -75,7 +74,7 @@ def is_context(item):
 def compile_items(items, context_items=()):
     """(policies, problems) for the policy items, each Policy's position
     being its index in `items` (a list of items for which is_policy holds)."""
-    context = calico.Context(context_items)
+    context = None
     policies: list = []
     problems: list = []
     for position, item in enumerate(items):
@@ -86,17 +85,28 @@ def compile_items(items, context_items=()):
                 policies.append(compiled)
             continue
         data = item.data if isinstance(item.data, dict) else {}
-        compiler = _COMPILERS.get(key)
-        if compiler is None:
+        reader = _COMPILERS.get(key)
+        if reader is None:
             policies.append(unknown_kind(item, position))
             continue
-        policies += compiler(data, item.kind, position, problems, context)
+        if context is None:
+            context = _reader("calico").Context(context_items)
+        policies += _reader(reader).compile_policy(data, item.kind, position, problems, context)
     return policies, problems
+
+
+def _reader(name):
+    """The module that reads a policy kind (fn/verify/<name>.py). The builtin
+    `__import__`, not importlib's wrapper: importing importlib costs more
+    than the module it would import."""
+    return __import__(f"{__package__}.{name}", fromlist=["compile_policy"])
 
 
 def unknown_kind(item, position):
     """A policy kind the analysis does not read: it may select any pod of
     its namespace (any pod at all when it has none), in both directions."""
+    from .kinds_common import Builder  # here: only a package with such a kind needs it
+
     builder = Builder(item.kind, item.namespace, item.name or f"#{position}", position, [])
     reason = (f"{item.api_version} {item.kind} is a policy kind the analysis does not read, so it cannot tell "
               "which pods it selects or what it allows")

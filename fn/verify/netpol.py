@@ -50,7 +50,7 @@ NAME_LABEL = C.NAMESPACE_NAME_LABEL
 _RULES_KEY = {INGRESS: "ingress", EGRESS: "egress"}
 _PEERS_KEY = {INGRESS: "from", EGRESS: "to"}
 # IANA service name: the form a named port must have.
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_PORT_NAME = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"  # an IANA_SVC_NAME; compiled (and cached by re) when first used
 
 
 class Pod:
@@ -305,7 +305,7 @@ def _is_port_number(value):
 
 
 def _is_port_name(name):
-    return len(name) <= 15 and "--" not in name and bool(_PORT_NAME.match(name)) \
+    return len(name) <= 15 and "--" not in name and re.fullmatch(_PORT_NAME, name) is not None \
         and any("a" <= c <= "z" for c in name)
 
 
