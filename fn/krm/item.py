@@ -7,7 +7,6 @@ turned into text edits of the original (`textedit`), so whatever the change
 does not touch, comments and quoting included, stays as it was.
 """
 
-import contextlib
 
 from . import textedit, yamlio
 
@@ -105,8 +104,10 @@ class Item:
             return None
         out: dict[str, str | int] = {"path": path}
         index = ann.get(INDEX_ANNOTATION, ann.get(LEGACY_INDEX_ANNOTATION))
-        with contextlib.suppress(TypeError, ValueError):
+        try:  # not contextlib.suppress: importing contextlib costs every run's start
             out["index"] = int(index)
+        except (TypeError, ValueError):
+            return out  # no index, or not a number: the path alone
         return out
 
     # -- content -----------------------------------------------------------
