@@ -87,8 +87,10 @@ def apply(text, node, old, new, plain=False):
 
 
 def _reads_as(text, data):
-    from .reader.walk import NOT_PLAIN, plain_data  # here: the reader imports this module
+    from .reader.walk import NOT_PLAIN, plain_data, reads_as  # here: the reader imports this module
 
+    if reads_as(text, data):  # the usual answer, compared as the events come: no data built
+        return True
     read = plain_data(text)  # no node tree for plain YAML: the same data, for less
     if read is not NOT_PLAIN:
         return same(read, data)
