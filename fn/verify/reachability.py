@@ -261,7 +261,7 @@ class _Question:
     witness values every rule's search starts from."""
 
     __slots__ = ("check", "direction", "guarded", "role", "permits", "namespaces", "bound", "preferred_ports",
-                 "base_ports", "taken", "address_permits", "covered")
+                 "base_ports", "taken", "address_permits")
 
     def __init__(self, check, direction, guarded, role, permits, namespaces, bound, preferred_ports=_PREFERRED_PORTS):
         self.check = check
@@ -274,9 +274,7 @@ class _Question:
         self.preferred_ports = preferred_ports
         self.base_ports: set = set()
         self.taken = {guarded.namespace, *guarded.labels.values()}
-        # (permit, its addresses as intervals) for the permits of addresses
         self.address_permits = [p for p in permits if p.blocks is not None]
-        self.covered: dict = {}  # which address permits apply -> their union
         for permit in permits:
             _add_port_points(permit.ports, self.base_ports)
             self.taken.add(permit.namespace)
@@ -425,20 +423,42 @@ def _address_witness(peer, port, protocol, destination, question):
         if peer.block.spans is None:
             peer.block.spans = intervals.of_blocks([peer.block])
         allowed = peer.block.spans
-    applying = tuple(i for i, permit in enumerate(question.address_permits)
-                     if permit.covers_port(port, protocol, destination))
-    covered = question.covered.get(applying)
-    if covered is None:
-        covered = question.covered[applying] = intervals.union(
-            [question.address_permits[i].spans() for i in applying])
-    leaks = intervals.subtract(allowed, covered)
+    applying = tuple(permit for permit in question.address_permits if permit.covers_port(port, protocol, destination))
+    yield from _uncovered_address(allowed, applying)
+
+
+# (id of the allowed addresses, ids of the permits) -> (those objects, the answer)
+_UNCOVERED: dict = {}
+
+
+def _uncovered_address(allowed, permits):
+    """[an address of `allowed` (intervals) no permit covers]: a preferred
+    one if any is, else the lowest; [] when there is none.
+
+    Remembered by the objects asked about: every agent's proxy asks it of
+    the same Blocks (shared, see netpol.compile_block) and the same
+    forbidden-range Permit (_outside_cached), and the answer cost more than
+    the rest of its question. Both are never changed once made; the entry
+    holds them, so no other object can take their ids while it is there."""
+    key = (id(allowed), *map(id, permits))
+    known = _UNCOVERED.get(key)
+    if known is None:
+        if len(_UNCOVERED) >= _UNCOVERED_KEPT:
+            _UNCOVERED.clear()
+        covered = intervals.union([permit.spans() for permit in permits])
+        known = _UNCOVERED[key] = (allowed, permits, _preferred_or_lowest(intervals.subtract(allowed, covered)))
+    return known[2]
+
+
+_UNCOVERED_KEPT = 10_000
+
+
+def _preferred_or_lowest(spans):
     for ip in _PREFERRED_IPS:
-        if intervals.contains(leaks, ip):
-            yield ip
-            return
-    lowest = intervals.lowest(leaks)
-    if lowest is not None:
-        yield lowest
+        if intervals.contains(spans, ip):
+            return [ip]
+    lowest = intervals.lowest(spans)
+    return [] if lowest is None else [lowest]
 
 
 def _selector_witness(peer, policy_namespace, permits, container_ports, question, candidates):
