@@ -21,7 +21,7 @@ class Item:
     __slots__ = (
         "source", "start", "end", "col", "line",
         "api_version", "kind", "metadata", "is_mapping", "flow",
-        "_node", "_data", "new_body", "generated",
+        "_node", "_data", "_plain", "new_body", "generated",
         "children", "parent",
     )
 
@@ -38,6 +38,7 @@ class Item:
         self.flow = False  # a functionConfig written as a flow mapping
         self._node = None
         self._data = None
+        self._plain = False  # _data was read straight from the text's events: see `data`
         self.new_body = None
         self.generated = False
         self.children = None  # of a List: its items, each an Item in the same text
@@ -53,6 +54,7 @@ class Item:
 
     def _set_from_data(self, data):
         self._data = data
+        self._plain = False
         self._node = None
         self.api_version = data.get("apiVersion")
         self.kind = data.get("kind")
@@ -139,6 +141,7 @@ class Item:
                 data = plain_data(self._padded())
                 if data is not NOT_PLAIN:
                     self._data = data
+                    self._plain = True  # so the text has no alias and no merge key
                     return data
             try:
                 self._data = yamlio.to_data(self.node)
@@ -161,6 +164,7 @@ class Item:
     def forget(self):
         """Let go of the node tree and data built from the item's text."""
         self._node = self._data = None
+        self._plain = False
 
     def _padded(self):
         # The first line starts at column `col` in the input; padding it keeps
@@ -177,11 +181,13 @@ class Item:
             self._set_from_data(new_data)
             return None
         padded = self._padded()
-        new_text, exact = textedit.apply(padded, self.node, self.data, new_data)
+        node = self.node
+        new_text, exact = textedit.apply(padded, node, self.data, new_data, plain=self._plain)
         if new_text == padded:
             return None
         self.new_body = new_text[self.col:]
         self._data = new_data
+        self._plain = False
         self._node = None
         self.metadata = new_data.get("metadata") or {}
         if self.parent is not None:
@@ -206,6 +212,7 @@ class Item:
             text = text[:child.start - self.start] + new + text[child.end - self.start:]
         self.new_body = text
         self._node = self._data = None
+        self._plain = False
         if self.parent is not None:
             self.parent._child_changed()
 

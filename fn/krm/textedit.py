@@ -61,13 +61,16 @@ def same(a, b):
 _ABSENT = object()
 
 
-def apply(text, node, old, new):
+def apply(text, node, old, new, plain=False):
     """(the text holding `new`, exact) from `text` whose node tree is
     `node`: exact when it is `text` edited (its comments kept), not when it
-    had to be written from its nodes."""
+    had to be written from its nodes. `plain`: `old` was read straight from
+    the text's events (reader.walk.plain_data), which declines any alias
+    and merge key, so the tree is plain (yamlio.is_plain_tree) without
+    walking it again."""
     if same(old, new):
         return text, True
-    if yamlio.is_plain_tree(node):
+    if plain or yamlio.is_plain_tree(node):
         try:
             edits: list[tuple[int, int, str]] = []
             _Differ(text, edits).diff(node, old, new, None)
@@ -84,8 +87,10 @@ def apply(text, node, old, new):
 
 
 def _reads_as(text, data):
-    from .reader.walk import NOT_PLAIN, plain_data  # here: the reader imports this module
+    from .reader.walk import NOT_PLAIN, plain_data, reads_as  # here: the reader imports this module
 
+    if reads_as(text, data):  # the usual answer, compared as the events come: no data built
+        return True
     read = plain_data(text)  # no node tree for plain YAML: the same data, for less
     if read is not NOT_PLAIN:
         return same(read, data)

@@ -181,7 +181,7 @@ def event_value(ev):
     else:
         tag = STR
     try:
-        return scalar_value(yaml.ScalarNode(tag, value))
+        return tagged_value(tag, value)
     except Unresolvable:
         return value
 
@@ -194,7 +194,12 @@ def scalar_value(node):
     """The plain-data value of one scalar node: implicit values by the 1.2
     core schema; explicit tags as go-yaml v3 (kustomize, kpt) reads them;
     raises Unresolvable for a value it would read otherwise or not at all."""
-    tag, value = node.tag, node.value
+    return tagged_value(node.tag, node.value)
+
+
+def tagged_value(tag, value):
+    """scalar_value of a scalar with this tag and text (no node needed: the
+    event walks read scalars by the ten thousand)."""
     if tag in (STR, "!", MERGE):  # a !!merge key is read where it stands (see to_data)
         return value
     if tag == NULL:
@@ -323,7 +328,7 @@ class _Conversion:
                 if kept and n.tag == BINARY:
                     raise Unresolvable("a !!binary value here is read as its base64 text by kustomize and "
                                        "decoded by kubectl")
-                return scalar_value(n)
+                return tagged_value(n.tag, n.value)
             if n.tag not in (MAP, SEQ) and n.tag.startswith(_YAML_TAGS):
                 raise Unresolvable(f"a {'mapping' if isinstance(n, yaml.MappingNode) else 'list'} tagged "
                                    f"!!{n.tag[len(_YAML_TAGS):]}")

@@ -52,10 +52,18 @@ def denied_networks(deny_cidrs):
 
 def internet_peers(allow_cidrs, deny_cidrs):
     """See _internet_blocks; fresh dicts each time (the caller owns them)."""
-    return [_block(network, excepts) for network, excepts in _internet_blocks(tuple(allow_cidrs), tuple(deny_cidrs))]
+    return [_block(cidr, excepts) for cidr, excepts in _internet_texts(tuple(allow_cidrs), tuple(deny_cidrs))]
 
 
 @functools.lru_cache(maxsize=16)
+def _internet_texts(allow_cidrs, deny_cidrs):
+    """_internet_blocks as the texts the policy holds, made once: every
+    agent's proxy policy has the same blocks, and writing an IPv6 network
+    as text costs more than the rest of the policy."""
+    return tuple((str(network), tuple(map(str, excepts)))
+                 for network, excepts in _internet_blocks(allow_cidrs, deny_cidrs))
+
+
 def _internet_blocks(allow_cidrs, deny_cidrs):
     """ipBlocks for each allowed range, each excepting the denied ranges inside it.
 
@@ -90,8 +98,8 @@ def _internet_blocks(allow_cidrs, deny_cidrs):
     return tuple(blocks)
 
 
-def _block(network, excepts):
-    block: dict = {"cidr": str(network)}
+def _block(cidr, excepts):
+    block: dict = {"cidr": cidr}
     if excepts:
-        block["except"] = [str(e) for e in excepts]
+        block["except"] = list(excepts)
     return {"ipBlock": block}

@@ -83,6 +83,9 @@ def verify(items, agents, settings):
     scraper_permit = None if scraper is None else reachability.Permit.pods(
         scraper.namespace, scraper.pod_labels, [{"protocol": "TCP", "port": C.METRICS_PORT}])
     refusals: dict = {}
+    # Only these directions can have a refusal to report: asking which
+    # policies select each guarded pod is the cost of the report, per agent.
+    refusing = {direction for policy in compiled for direction, found in policy.refusals.items() if found}
     for agent in agents:
         namespace = agent.namespace or "default"
         proxy_namespace = agent.proxy_namespace or "default"
@@ -116,6 +119,8 @@ def verify(items, agents, settings):
             namespaces=known, unknown=proxy_runtime, shown_labels=selector_labels, dns_ports=dns.ports)
         results += [_result(v, agent, policy_items) for v in _first_per_rule(violations)]
         for check, direction, pod_namespace, labels, pod_ports, unknown in guarded:
+            if direction not in refusing:
+                continue
             pod = reachability.guarded_pod(pod_namespace, labels, pod_ports, known, unknown)
             for policy in policies.selecting(pod, direction):
                 for field, reason in policy.refusals.get(direction, ()):

@@ -261,7 +261,7 @@ class _Question:
     witness values every rule's search starts from."""
 
     __slots__ = ("check", "direction", "guarded", "role", "permits", "namespaces", "bound", "preferred_ports",
-                 "base_ports", "taken", "address_permits", "covered")
+                 "base_ports", "taken", "address_permits")
 
     def __init__(self, check, direction, guarded, role, permits, namespaces, bound, preferred_ports=_PREFERRED_PORTS):
         self.check = check
@@ -274,9 +274,7 @@ class _Question:
         self.preferred_ports = preferred_ports
         self.base_ports: set = set()
         self.taken = {guarded.namespace, *guarded.labels.values()}
-        # (permit, its addresses as intervals) for the permits of addresses
         self.address_permits = [p for p in permits if p.blocks is not None]
-        self.covered: dict = {}  # which address permits apply -> their union
         for permit in permits:
             _add_port_points(permit.ports, self.base_ports)
             self.taken.add(permit.namespace)
@@ -313,9 +311,10 @@ class _Candidates:
     """Finite witness sets for one peer of one rule: every port range
     boundary of the rule and of the question's permits, and a label value
     and a namespace name used by neither. (Addresses are searched as
-    intervals: see _address_witness.)"""
+    intervals: see _address_witness.) Also what every request to the peer
+    shares, worked out at its first: see `probe` and _selector_space."""
 
-    __slots__ = ("ports", "fresh_value", "fresh_namespace")
+    __slots__ = ("ports", "fresh_value", "fresh_namespace", "probes", "space")
 
     def __init__(self, question, rule, peer):
         ports = set(question.base_ports)
@@ -329,6 +328,19 @@ class _Candidates:
         self.ports = _unique(list(question.preferred_ports) + sorted(ports))
         self.fresh_value = _fresh("other-value", values)
         self.fresh_namespace = _fresh("other-namespace", values, question.namespaces.taken)
+        self.probes: dict = {}
+        self.space = _UNSET
+
+    def probe(self, container_ports):
+        """A pod of the fresh namespace with these container ports, only
+        ever asked which ports it names (the destination of a request)."""
+        pod = self.probes.get(container_ports)
+        if pod is None:
+            pod = self.probes[container_ports] = Pod(self.fresh_namespace, {}, None, container_ports)
+        return pod
+
+
+_UNSET = object()
 
 
 def _add_port_points(ranges, points):
@@ -366,8 +378,7 @@ def _witness(rule, peer, question, candidates):
     for port, protocol, name in _requests(rule, candidates):
         # a named port is the destination's: on egress the witness pod gets it
         container_ports = ((name, port, protocol),) if name and question.direction == EGRESS else ()
-        probe = Pod(candidates.fresh_namespace, {}, None, container_ports)
-        if not rule.port_matches(port, protocol, question.destination(probe)):
+        if not rule.port_matches(port, protocol, question.destination(candidates.probe(container_ports))):
             continue
         for endpoint in _endpoints(peer, namespace, port, protocol, container_ports, question, candidates):
             if (peer is None or peer.matches(endpoint, namespace)) \
@@ -402,13 +413,12 @@ def _endpoints(peer, namespace, port, protocol, container_ports, question, candi
         if not container_ports:  # an address outside the cluster never has a named port
             yield from _address_witness(peer, port, protocol, None, question)
         elif peer is not None:  # a pod at the address, with that named port
-            probe = Pod(candidates.fresh_namespace, {}, None, container_ports)
             yield from (Pod(candidates.fresh_namespace, {}, ip, container_ports)
-                        for ip in _address_witness(peer, port, protocol, probe, question))
+                        for ip in _address_witness(peer, port, protocol, candidates.probe(container_ports), question))
         if peer is None:
             yield Pod(candidates.fresh_namespace, {}, None, container_ports)
         return
-    destination = question.destination(Pod(candidates.fresh_namespace, {}, None, container_ports))
+    destination = question.destination(candidates.probe(container_ports))
     pod_permits = [p for p in question.permits if p.blocks is None and p.covers_port(port, protocol, destination)]
     pod = _selector_witness(peer, namespace, pod_permits, container_ports, question, candidates)
     if pod is not None:
@@ -425,20 +435,42 @@ def _address_witness(peer, port, protocol, destination, question):
         if peer.block.spans is None:
             peer.block.spans = intervals.of_blocks([peer.block])
         allowed = peer.block.spans
-    applying = tuple(i for i, permit in enumerate(question.address_permits)
-                     if permit.covers_port(port, protocol, destination))
-    covered = question.covered.get(applying)
-    if covered is None:
-        covered = question.covered[applying] = intervals.union(
-            [question.address_permits[i].spans() for i in applying])
-    leaks = intervals.subtract(allowed, covered)
+    applying = tuple(permit for permit in question.address_permits if permit.covers_port(port, protocol, destination))
+    yield from _uncovered_address(allowed, applying)
+
+
+# (id of the allowed addresses, ids of the permits) -> (those objects, the answer)
+_UNCOVERED: dict = {}
+
+
+def _uncovered_address(allowed, permits):
+    """[an address of `allowed` (intervals) no permit covers]: a preferred
+    one if any is, else the lowest; [] when there is none.
+
+    Remembered by the objects asked about: every agent's proxy asks it of
+    the same Blocks (shared, see netpol.compile_block) and the same
+    forbidden-range Permit (_outside_cached), and the answer cost more than
+    the rest of its question. Both are never changed once made; the entry
+    holds them, so no other object can take their ids while it is there."""
+    key = (id(allowed), *map(id, permits))
+    known = _UNCOVERED.get(key)
+    if known is None:
+        if len(_UNCOVERED) >= _UNCOVERED_KEPT:
+            _UNCOVERED.clear()
+        covered = intervals.union([permit.spans() for permit in permits])
+        known = _UNCOVERED[key] = (allowed, permits, _preferred_or_lowest(intervals.subtract(allowed, covered)))
+    return known[2]
+
+
+_UNCOVERED_KEPT = 10_000
+
+
+def _preferred_or_lowest(spans):
     for ip in _PREFERRED_IPS:
-        if intervals.contains(leaks, ip):
-            yield ip
-            return
-    lowest = intervals.lowest(leaks)
-    if lowest is not None:
-        yield lowest
+        if intervals.contains(spans, ip):
+            return [ip]
+    lowest = intervals.lowest(spans)
+    return [] if lowest is None else [lowest]
 
 
 def _selector_witness(peer, policy_namespace, permits, container_ports, question, candidates):
@@ -449,11 +481,10 @@ def _selector_witness(peer, policy_namespace, permits, container_ports, question
     What is left is a small search over the required values (and namespace
     names) for one that breaks every permit.
     """
-    options = _namespace_options(peer, policy_namespace, question.namespaces, candidates)
-    domains = _label_domains(peer.pods, candidates.fresh_value)
-    if not options or domains is None:
+    space = _selector_space(peer, policy_namespace, question, candidates)
+    if space is None:
         return None
-    domains[_NAMESPACE] = [name for name, _ in options]
+    options, domains = space
     targets = [{_NAMESPACE: p.namespace, **p.labels} for p in permits]
     targets = [t for t in targets if all(want in domains.get(var, ()) for var, want in t.items())]
     if any(all(domains[var] == [want] for var, want in t.items()) for t in targets):
@@ -463,7 +494,22 @@ def _selector_witness(peer, policy_namespace, permits, container_ports, question
         return None
     name = chosen.get(_NAMESPACE, domains[_NAMESPACE][0])
     labels = {k: chosen.get(k, values[0]) for k, values in domains.items() if k != _NAMESPACE}
-    return Pod(name, labels, None, container_ports, dict(options)[name])
+    return Pod(name, labels, None, container_ports, options[name])
+
+
+def _selector_space(peer, policy_namespace, question, candidates):
+    """({namespace name: its labels} a witness pod may live in, the values
+    each variable may take), or None when no pod can match the peer. The
+    same for every request to the peer: worked out once, read only."""
+    if candidates.space is _UNSET:
+        options = _namespace_options(peer, policy_namespace, question.namespaces, candidates)
+        domains = _label_domains(peer.pods, candidates.fresh_value)
+        if not options or domains is None:
+            candidates.space = None
+        else:
+            domains[_NAMESPACE] = [name for name, _ in options]
+            candidates.space = (dict(options), domains)
+    return candidates.space
 
 
 def _break_all(targets, domains, chosen):

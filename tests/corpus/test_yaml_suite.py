@@ -251,11 +251,18 @@ def test_the_command_refuses_invalid_cases_in_a_plain_stream(cases, tmp_path):
             streams.assert_refused_in_a_stream(*streams.run_stream(embedded(case), str(config)))
 
 
+def _complex_key(node):
+    if isinstance(node, yaml.MappingNode):
+        return any(not isinstance(k, yaml.ScalarNode) or _complex_key(v) for k, v in node.value)
+    return isinstance(node, yaml.SequenceNode) and any(map(_complex_key, node.value))
+
+
 def test_data_read_straight_from_events_is_what_the_composed_tree_gives(cases):
     # Item.data skips composing a node tree when the YAML is plain
     # (reader.walk.plain_data): on every case libyaml parses as one
     # document, it either declines or gives exactly (types too) what
-    # compose + to_data give.
+    # compose + to_data give; and comparing its events with that data as
+    # they come (walk.reads_as) agrees.
     from pipelock_companion.krm import textedit
     from pipelock_companion.krm.reader import walk
 
@@ -269,7 +276,13 @@ def test_data_read_straight_from_events_is_what_the_composed_tree_gives(cases):
             got = walk.plain_data(text)
             if got is walk.NOT_PLAIN:
                 declined += 1
+                # the check of text edits (walk.reads_as) declines it too, for the full path
+                assert expected is walk.NOT_PLAIN or not walk.reads_as(text, expected), (case, text)
                 continue
             straight += 1
             assert got is not walk.NOT_PLAIN and textedit.same(got, expected), (case, text, got, expected)
+            # so text edits may skip yamlio.is_plain_tree for it (Item.update)
+            assert yamlio.is_plain_tree(yamlio.compose(text)), (case, text)
+            # it declines collections as keys (read by their repr), for the full path
+            assert walk.reads_as(text, expected) or _complex_key(yamlio.compose(text)), (case, text)
     assert straight > 300 and declined > 100, (straight, declined)

@@ -11,6 +11,7 @@ written from the data: values kept, comments not.
 import copy
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,6 +153,66 @@ def test_same_is_equal_fingerprints(a, b, copied):
     # `same` stands in for comparing `canon` fingerprints, where it is cheaper.
     b = copy.deepcopy(a) if copied else b
     assert textedit.same(a, b) == (textedit.canon(a) == textedit.canon(b))
+
+
+def _mutants(data):
+    """Data that differs from `data` in one place each: a value of another
+    type or value, a key or entry more or less."""
+    yield {"x": data}
+    yield [data]
+    if isinstance(data, dict):
+        yield {**data, "added": None}
+        for key, value in data.items():
+            yield {k: v for k, v in data.items() if k != key}
+            for other in _mutants(value):
+                yield {**data, key: other}
+            break
+    elif isinstance(data, list):
+        yield [*data, None]
+        if data:
+            yield data[:-1]
+            for other in _mutants(data[0]):
+                yield [other, *data[1:]]
+    elif isinstance(data, bool):
+        yield int(data)
+    elif isinstance(data, (int, float)):
+        yield float(data) if isinstance(data, int) else -data if data else 1.0
+        yield str(data)
+    else:
+        yield 0 if data is None else None
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_plain)
+def test_comparing_the_events_as_they_come_is_reading_then_same(data):
+    # The check of every text edit (walk.reads_as) answers what reading the
+    # text and comparing with `same` answers, or declines (False) where
+    # plain_data declines; it never says yes where they say no.
+    from pipelock_companion.krm.reader import walk
+
+    text = yamlio.dump({"k": data, "l": [data]})
+    read = walk.plain_data(text)
+    if read is walk.NOT_PLAIN:  # a `<<` key
+        assert not walk.reads_as(text, {"k": data, "l": [data]})
+        return
+    for other in (read, copy.deepcopy(read), *_mutants(read)):
+        assert walk.reads_as(text, other) == textedit.same(read, other), (text, other)
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x {b: 1}\nc: *x\n",          # an alias
+    "a: {b: 1}\nc:\n  <<: {b: 1}\n",  # a merge key
+    "a: !!str 1\n",                   # a tag
+    "a: 1\na: 1\n",                   # a duplicate key
+    "a: 1\n---\na: 1\n",             # two documents
+    "a: [1\n",                         # not YAML
+])
+def test_comparing_the_events_declines_what_plain_data_declines(text):
+    from pipelock_companion.krm.reader import walk
+
+    assert walk.plain_data(text) is walk.NOT_PLAIN
+    first = yamlio.to_data(next(yaml.compose_all(text, Loader=yaml.SafeLoader))) if "[1\n" not in text else {}
+    assert not walk.reads_as(text, first)
 
 
 class _Counted(str):

@@ -365,3 +365,82 @@ def plain_data(text):
     except (InputError, YAMLError):
         return NOT_PLAIN
     return data
+
+
+_TOP = object()  # reads_as: the document itself, around its node
+
+
+def reads_as(text, expected):
+    """Whether `plain_data(text)` would give data `same` as `expected`
+    (textedit.same: equal, types too, floats by repr), decided by comparing
+    the events with `expected` as they come, without building the data:
+    the check of every text edit is this question, and the data it built
+    was thrown away. False when not sure: any difference, and all that
+    makes plain_data decline (an alias, a merge key, a tag, a duplicate
+    key, the nesting and node limits, more than one document), for the
+    caller to take the full path. Scalars are read as `_build` reads them."""
+    get_event = yamlio.Parser(Pieces(text)).get_event
+    value_of, typed_first = yamlio.event_value, yamlio.TYPED_FIRST
+    max_depth = limits.MAX_DEPTH - 1  # as plain_data's walk, whose node is at level 1
+    left = limits.MAX_METADATA_NODES
+    stack: list = []  # the enclosing collections' (data, keys, index, key)
+    data: Any = _TOP  # what the collection being read must hold
+    keys: Any = None  # when it is a mapping: its keys so far
+    index = 0         # when it is a sequence: its next item's index
+    key: Any = None   # when it is a mapping: the key whose value comes next (None: a key comes next)
+    ev: Any
+    try:
+        get_event()  # StreamStart
+        get_event()  # DocumentStart
+        ev = get_event()
+        while True:
+            cls = ev.__class__
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
+                if (index if keys is None else len(keys)) != len(data):
+                    return False
+                data, keys, index, key = stack.pop()
+                if data is _TOP:
+                    break
+                ev = get_event()
+                continue
+            if cls is not ScalarEvent and cls is not MappingStartEvent and cls is not SequenceStartEvent:
+                return False  # an alias, or no node at all (an empty text)
+            left -= 1
+            if left < 0 or ev.tag is not None:
+                return False
+            if keys is not None:
+                if key is None:  # a key: a plain string, new, and one `expected` has
+                    if cls is not ScalarEvent:
+                        return False
+                    key = ev.value
+                    if key == "<<" or key in keys or key not in data:
+                        return False
+                    keys.add(key)
+                    ev = get_event()
+                    continue
+                want, key = data[key], None
+            elif data is _TOP:
+                want = expected
+            elif index < len(data):
+                want = data[index]
+                index += 1
+            else:
+                return False
+            if cls is ScalarEvent:
+                value = ev.value
+                if ev.implicit[0] and (not value or value[0] in typed_first):
+                    value = value_of(ev)
+                if value.__class__ is not want.__class__ or \
+                        (repr(value) != repr(want) if value.__class__ is float else value != want):
+                    return False
+                if data is _TOP:
+                    break
+            else:  # a collection starts
+                if len(stack) > max_depth or want.__class__ is not (dict if cls is MappingStartEvent else list):
+                    return False
+                stack.append((data, keys, index, key))
+                data, keys, index, key = want, (set() if cls is MappingStartEvent else None), 0, None
+            ev = get_event()
+        return get_event().__class__ is DocumentEndEvent and get_event().__class__ is StreamEndEvent
+    except YAMLError:
+        return False
