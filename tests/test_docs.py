@@ -111,6 +111,9 @@ ELSEWHERE = {
 
 NOT_RUN = {
     "make test": "it is this suite",
+    "make bench": "a report of minutes, never a test (speed is measured, not timed); tests/test_bench.py runs "
+                  "bench/run.py --quick",
+    "make bench BENCH_ARGS=--large": "as make bench, with 100,000 items: about 11 minutes",
     "helm upgrade --install demo ./research-agent --post-renderer pipelock-companion --post-renderer-args --config "
     '--post-renderer-args "$PWD/pipelock.yaml"':
         "Debian has no helm package; the function's side runs on a checked-in `helm template` output "
