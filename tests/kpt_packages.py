@@ -219,17 +219,25 @@ def _indented(doc, by="  ", entry=False):
     return "\n".join(out) + "\n"
 
 
-def expected_resources(folder, workdir):
+def expected_resources(folder, workdir, loader=yaml.SafeLoader):
     """What the package holds after the expected run: a copy in `workdir` with
     .expected/diff.patch applied; every object of its YAML files except local
-    config (the Kptfile, the function config), as (file name, object)."""
+    config (the Kptfile, the function config), as (file name, object), read
+    with `loader`."""
     case = os.path.basename(folder)
     shutil.copytree(folder, os.path.join(workdir, case))
     patch = os.path.join(folder, ".expected", "diff.patch")
     if read(patch):
         _git(workdir, "apply", patch)
     files = [name for name in sorted(os.listdir(os.path.join(workdir, case))) if name.endswith((".yaml", ".yml"))]
-    return [(name, doc) for name in files for doc in yaml.safe_load_all(read(os.path.join(workdir, case, name)))
+    return [(name, doc) for name in files for doc in yaml.load_all(read(os.path.join(workdir, case, name)), loader)
+            if isinstance(doc, dict) and not _is_local_config(doc)]
+
+
+def input_resources(folder, loader=yaml.SafeLoader):
+    """What the package holds before the run, as expected_resources has it."""
+    files = [name for name in sorted(os.listdir(folder)) if name.endswith((".yaml", ".yml"))]
+    return [(name, doc) for name in files for doc in yaml.load_all(read(os.path.join(folder, name)), loader)
             if isinstance(doc, dict) and not _is_local_config(doc)]
 
 
