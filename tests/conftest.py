@@ -29,6 +29,17 @@ AGENT_ITEM = """\
 """
 
 
+def package_files(directory):
+    """{path relative to `directory`: its bytes} for every file under it."""
+    out = {}
+    for root, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, directory)] = f.read()
+    return out
+
+
 def function_command():
     """The installed console script, next to the interpreter running the tests."""
     candidate = os.path.join(os.path.dirname(sys.executable), "pipelock-companion")

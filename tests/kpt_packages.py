@@ -229,13 +229,16 @@ def expected_resources(folder, workdir, loader=yaml.SafeLoader):
     patch = os.path.join(folder, ".expected", "diff.patch")
     if read(patch):
         _git(workdir, "apply", patch)
-    files = [name for name in sorted(os.listdir(os.path.join(workdir, case))) if name.endswith((".yaml", ".yml"))]
-    return [(name, doc) for name in files for doc in yaml.load_all(read(os.path.join(workdir, case, name)), loader)
-            if isinstance(doc, dict) and not _is_local_config(doc)]
+    return _resources(os.path.join(workdir, case), loader)
 
 
 def input_resources(folder, loader=yaml.SafeLoader):
     """What the package holds before the run, as expected_resources has it."""
+    return _resources(folder, loader)
+
+
+def _resources(folder, loader):
+    """Every object of the folder's YAML files except local config, as (file name, object)."""
     files = [name for name in sorted(os.listdir(folder)) if name.endswith((".yaml", ".yml"))]
     return [(name, doc) for name in files for doc in yaml.load_all(read(os.path.join(folder, name)), loader)
             if isinstance(doc, dict) and not _is_local_config(doc)]

@@ -27,7 +27,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import function_command
+from conftest import function_command, package_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCKERFILE = os.path.join(ROOT, "Dockerfile")
@@ -312,16 +312,6 @@ def _package_copy(tmp_path, name, mutator):
     return target
 
 
-def _files(directory):
-    out = {}
-    for dirpath, _, names in os.walk(directory):
-        for name in names:
-            path = os.path.join(dirpath, name)
-            with open(path, "rb") as f:
-                out[os.path.relpath(path, directory)] = f.read()
-    return out
-
-
 def _without_kptfile(files):
     return {k: v for k, v in files.items() if k != "Kptfile"}
 
@@ -335,10 +325,10 @@ def test_kpt_fn_render_image_equals_exec(engine_env, image, tmp_path):
     proc = _run(["kpt", "fn", "render", str(by_image)], env=engine_env)
     assert proc.returncode == 0, proc.stderr
     assert engine_runs(engine_env, "podman") == [KPT_ARGV.format(image=image)]
-    rendered = _without_kptfile(_files(by_image))
-    assert rendered == _without_kptfile(_files(by_exec))
+    rendered = _without_kptfile(package_files(by_image))
+    assert rendered == _without_kptfile(package_files(by_exec))
     # Not equal by doing nothing: the agent was patched, its companions written.
-    assert rendered["agent.yaml"] != _without_kptfile(_files(TRICKY))["agent.yaml"]
+    assert rendered["agent.yaml"] != _without_kptfile(package_files(TRICKY))["agent.yaml"]
     assert b"kind: PodDisruptionBudget" in rendered["agent-pipelock.yaml"]
 
 
@@ -352,8 +342,8 @@ def test_kpt_fn_eval_image_equals_exec(engine_env, image, tmp_path):
                      str(packages[name] / "agents.yaml")], env=engine_env)
         assert proc.returncode == 0, proc.stderr
     assert engine_runs(engine_env, "podman") == [KPT_ARGV.format(image=image)]
-    assert _files(packages["image"]) == _files(packages["exec"])
-    assert b"kind: PodDisruptionBudget" in _files(packages["image"])["agent-pipelock.yaml"]
+    assert package_files(packages["image"]) == package_files(packages["exec"])
+    assert b"kind: PodDisruptionBudget" in package_files(packages["image"])["agent-pipelock.yaml"]
 
 
 def test_kpt_image_error_is_reported_like_exec(engine_env, image, tmp_path):
@@ -368,9 +358,9 @@ def test_kpt_image_error_is_reported_like_exec(engine_env, image, tmp_path):
         (target / "Kptfile").write_text(kptfile)
         proc = _run(["kpt", "fn", "render", str(target), "--allow-exec"], env=engine_env)
         assert proc.returncode == 1, proc.stderr
-        outcomes[name] = (re.findall(r"\[error\].*", proc.stderr), _without_kptfile(_files(target)))
+        outcomes[name] = (re.findall(r"\[error\].*", proc.stderr), _without_kptfile(package_files(target)))
     assert outcomes["image"][0] and outcomes["image"] == outcomes["exec"]
-    assert outcomes["image"][1] == _without_kptfile(_files(example))
+    assert outcomes["image"][1] == _without_kptfile(package_files(example))
 
 
 # --- kustomize: `container:` transformers and generators ----------------------

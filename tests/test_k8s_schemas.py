@@ -11,14 +11,14 @@ resources) are skipped by name, and the kinds of the six companions must
 all have been checked, so a library that knows nothing cannot pass."""
 
 import collections
+import os
 import re
 
 import kubernetes_validate
 import pytest
 import yaml
 
-import kpt_packages
-from kpt_packages import CASES, EXAMPLES, config, expected_resources, packages
+from kpt_packages import CASES, EXAMPLES, ROOT, config, expected_resources, input_resources, packages
 
 # The oldest Kubernetes the packages' own inputs suit (native sidecars,
 # `restartPolicy: Always` on an init container, are on by default since
@@ -55,7 +55,7 @@ FOLDERS = _succeeding(EXAMPLES) + _succeeding(CASES)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize("folder", FOLDERS, ids=[kpt_packages.os.path.relpath(f, kpt_packages.ROOT) for f in FOLDERS])
+@pytest.mark.parametrize("folder", FOLDERS, ids=[os.path.relpath(f, ROOT) for f in FOLDERS])
 def test_every_object_is_valid_kubernetes(folder, version, tmp_path):
     checked = collections.Counter()
     problems = []
@@ -78,7 +78,7 @@ def test_every_object_is_valid_kubernetes(folder, version, tmp_path):
 
 def _written(folder, tmp_path):
     """(file name, object) for what the run wrote or changed."""
-    inputs = [obj for _, obj in kpt_packages.input_resources(folder, Yaml12Loader)]
+    inputs = [obj for _, obj in input_resources(folder, Yaml12Loader)]
     return [(name, obj) for name, obj in expected_resources(folder, str(tmp_path), Yaml12Loader)
             if obj not in inputs]
 
@@ -88,7 +88,7 @@ def test_the_companions_are_checked_at_all(tmp_path):
     # would make the test above pass on nothing.
     seen = set()
     for folder in FOLDERS:
-        for _, obj in _written(folder, tmp_path / kpt_packages.os.path.basename(folder)):
+        for _, obj in _written(folder, tmp_path / os.path.basename(folder)):
             try:
                 kubernetes_validate.validate(obj, VERSIONS[0], strict=True)
             except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.ValidationError):

@@ -5,7 +5,6 @@ post-renderer runs it) and a kpt package (`kpt fn source | pipelock-companion
 byte for byte; each selected workload only gains lines.
 """
 
-import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +14,7 @@ import yaml
 
 import manifests
 import streams
-from conftest import function_command
+from conftest import function_command, package_files
 
 STREAMS = 60
 DOCUMENTS = 50  # a stream: 3,000 documents in all
@@ -92,13 +91,7 @@ def kpt(*args, stdin=None):
 
 
 def files(directory):
-    out = {}
-    for root, _, names in os.walk(directory):
-        for name in names:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                out[os.path.relpath(path, directory)] = f.read().decode("utf-8")
-    return out
+    return {path: data.decode("utf-8") for path, data in package_files(directory).items()}
 
 
 @pytest.mark.skipif(shutil.which("kpt") is None, reason="kpt is not on PATH")
